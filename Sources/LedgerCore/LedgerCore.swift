@@ -1,0 +1,1 @@
+// The LedgerCore module.
