@@ -124,6 +124,13 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // Shared by the integration suites: a fresh migrated database per suite.
+        .target(
+            name: "LedgerTestSupport",
+            dependencies: ["Postgres", "LedgerStore", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/Support",
+            swiftSettings: strictSettings
+        ),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres"], swiftSettings: strictSettings),
         .testTarget(name: "RedisTests", dependencies: ["Redis"], swiftSettings: strictSettings),
         .testTarget(
@@ -134,6 +141,7 @@ let package = Package(
         .testTarget(
             name: "LedgerStoreTests",
             dependencies: [
+                "LedgerTestSupport",
                 "LedgerStore", "LedgerCore", "Postgres",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
@@ -141,12 +149,15 @@ let package = Package(
         ),
         .testTarget(
             name: "LedgerAuditTests",
-            dependencies: ["LedgerAudit", "LedgerStore", "LedgerCore", "Postgres"],
+            dependencies: [
+                "LedgerTestSupport", "LedgerAudit", "LedgerStore", "LedgerCore", "Postgres",
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "LedgerHTTPTests",
             dependencies: [
+                "LedgerTestSupport",
                 "LedgerHTTP", "LedgerStore", "LedgerCore", "Redis", "Postgres",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

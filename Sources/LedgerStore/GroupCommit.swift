@@ -1,0 +1,260 @@
+import Foundation
+import LedgerCore
+import Postgres
+
+/// One transaction's worth of write requests, run synchronously on a leased connection.
+///
+/// Two round trips: a pipeline of reads (idempotency keys, the accounts locked in id order,
+/// the transfers named, the clock, sequence numbers), then, after the engine has run in memory,
+/// a pipeline of set-based writes. `run` is re-entrant: a serialization retry runs it again from
+/// the start on a fresh transaction.
+struct GroupCommit {
+    let requests: [WriteRequest]
+
+    private struct KeyID: Hashable {
+        var scope: String
+        var key: String
+    }
+
+    private struct StoredKey {
+        var fingerprint: [UInt8]
+        var response: StoredResponse
+    }
+
+    func run(on connection: PostgresConnection) throws -> [WriteReply] {
+        let reads = try connection.pipeline(readStatements(), step: "read group")
+        let storedKeys = try decodeKeys(reads[0])
+        var chainHeads: [UUID: [UInt8]] = [:]
+        var accounts: [Account] = []
+        for row in reads[1] + reads[2] {
+            let stored = try StoredAccount(row: row)
+            chainHeads[stored.account.id] = stored.chainHead
+            accounts.append(stored.account)
+        }
+        let transfers = try reads[3].map { try Transfer(row: $0) }
+        let now = try reads[4][0].date(0)
+        var sequences = SequenceAllocator(reserved: try reads[5].map { try $0.int64(0) }.sorted())
+
+        var engine = LedgerEngine(accounts: accounts, transfers: transfers, now: now)
+        var replies: [WriteReply] = []
+        var newKeys: [(KeyID, StoredKey)] = []
+        var keysInGroup: [KeyID: StoredKey] = [:]
+        replies.reserveCapacity(requests.count)
+
+        for request in requests {
+            if let intent = request.idempotency {
+                let id = KeyID(scope: intent.scope, key: intent.key)
+                if let earlier = storedKeys[id] ?? keysInGroup[id] {
+                    replies.append(earlier.fingerprint == intent.fingerprint ? .replayed(earlier.response) : .keyReused)
+                    continue
+                }
+            }
+            let results = apply(request, to: &engine, sequences: &sequences)
+            var response: StoredResponse?
+            if let intent = request.idempotency {
+                let rendered = intent.render(results)
+                precondition((200..<500).contains(rendered.status), "only 2xx and 4xx responses are stored for idempotency keys")
+                let id = KeyID(scope: intent.scope, key: intent.key)
+                let stored = StoredKey(fingerprint: intent.fingerprint, response: rendered)
+                keysInGroup[id] = stored
+                newKeys.append((id, stored))
+                response = rendered
+            }
+            replies.append(.completed(results, response: response))
+        }
+
+        let writes = writeStatements(engine: engine, chainHeads: chainHeads, newKeys: newKeys)
+        if !writes.isEmpty {
+            _ = try connection.pipeline(writes, step: "write group")
+        }
+        return replies
+    }
+
+    private func apply(
+        _ request: WriteRequest, to engine: inout LedgerEngine, sequences: inout SequenceAllocator
+    ) -> [Result<LedgerEffect, LedgerError>] {
+        if request.atomic {
+            switch engine.applyAtomically(request.commands, sequences: &sequences) {
+            case .success(let effects):
+                return effects.map { .success($0) }
+            case .failure(let failure):
+                return request.commands.indices.map { index in
+                    index == failure.index
+                        ? .failure(failure.error)
+                        : .failure(LedgerError(.batchItemFailed, "not applied: item \(failure.index) of the atomic batch failed"))
+                }
+            }
+        }
+        return request.commands.map { engine.apply($0, sequences: &sequences) }
+    }
+
+    // MARK: - Reads
+
+    private func readStatements() -> [(sql: String, params: [PostgresParameter])] {
+        var scopes: [String?] = []
+        var keys: [String?] = []
+        var accountIDs: Set<UUID> = []
+        var codes: Set<String> = []
+        var transferIDs: Set<UUID> = []
+        var sequencesNeeded = 0
+        for request in requests {
+            if let intent = request.idempotency {
+                scopes.append(intent.scope)
+                keys.append(intent.key)
+            }
+            for command in request.commands {
+                accountIDs.formUnion(command.namedAccountIDs)
+                if let id = command.transferID { transferIDs.insert(id) }
+                if case .createAccount(let account) = command, let code = account.code { codes.insert(code) }
+                sequencesNeeded += SequenceAllocator.upperBound(for: command)
+            }
+        }
+        let transferIDList = PostgresParameter.array(Array(transferIDs))
+        return [
+            (
+                "SELECT scope, key, fingerprint, status_code, response_body FROM idempotency_keys"
+                    + " WHERE (scope, key) IN (SELECT * FROM unnest($1::text[], $2::text[]))",
+                [.array(scopes), .array(keys)]
+            ),
+            // Every account the group touches, locked once and in id order so that groups of
+            // several instances can wait for each other but never deadlock.
+            (
+                "SELECT \(Columns.account) FROM accounts WHERE id = ANY($1::uuid[]) OR id IN ("
+                    + "SELECT debit_account_id FROM transfers WHERE id = ANY($2::uuid[])"
+                    + " UNION ALL SELECT credit_account_id FROM transfers WHERE id = ANY($2::uuid[]))"
+                    + " ORDER BY id FOR NO KEY UPDATE",
+                [.array(Array(accountIDs)), transferIDList]
+            ),
+            // Accounts holding a code that a new account asks for: the engine refuses the clash.
+            (
+                "SELECT \(Columns.account) FROM accounts WHERE code = ANY($1::text[]) AND NOT (id = ANY($2::uuid[]))",
+                [.array(codes.map { Optional($0) }), .array(Array(accountIDs))]
+            ),
+            ("SELECT \(Columns.transfer) FROM transfers WHERE id = ANY($1::uuid[])", [transferIDList]),
+            // Taken after the locks, so that per account created_at never decreases with sequence.
+            ("SELECT clock_timestamp()", []),
+            ("SELECT nextval('ledger_sequence') FROM generate_series(1, $1::int)", [PostgresParameter(sequencesNeeded)]),
+        ]
+    }
+
+    private func decodeKeys(_ rows: PostgresRows) throws -> [KeyID: StoredKey] {
+        var keys: [KeyID: StoredKey] = [:]
+        for row in rows {
+            keys[KeyID(scope: try row.string(0), key: try row.string(1))] = StoredKey(
+                fingerprint: try row.bytes(2),
+                response: StoredResponse(status: try row.int(3), body: try row.bytes(4))
+            )
+        }
+        return keys
+    }
+
+    // MARK: - Writes
+
+    private func writeStatements(
+        engine: LedgerEngine, chainHeads: [UUID: [UInt8]], newKeys: [(KeyID, StoredKey)]
+    ) -> [(sql: String, params: [PostgresParameter])] {
+        var statements: [(sql: String, params: [PostgresParameter])] = []
+
+        let opened = engine.openedAccountIDs.compactMap { engine.accounts[$0] }
+        if !opened.isEmpty {
+            statements.append((
+                "INSERT INTO accounts (id, code, currency, flags, metadata, created_at)"
+                    + " SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::text[], $6::timestamptz[])",
+                [
+                    .array(opened.map(\.id)), .array(opened.map(\.code)), .array(opened.map { Optional($0.currency.code) }),
+                    .array(opened.map { Int64($0.flags.rawValue) }), .array(opened.map(\.metadata)), .array(opened.map(\.createdAt)),
+                ]
+            ))
+        }
+
+        let created = engine.createdTransferIDs.compactMap { engine.transfers[$0] }
+        if !created.isEmpty {
+            statements.append((
+                "INSERT INTO transfers (id, sequence, debit_account_id, credit_account_id, amount, currency, is_pending,"
+                    + " timeout_seconds, expires_at, description, metadata, status, posted_amount, created_at, resolved_at)"
+                    + " SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::uuid[], $4::uuid[], $5::bigint[], $6::text[],"
+                    + " $7::boolean[], $8::int[], $9::timestamptz[], $10::text[], $11::text[], $12::text[], $13::bigint[],"
+                    + " $14::timestamptz[], $15::timestamptz[])",
+                [
+                    .array(created.map(\.id)), .array(created.map(\.sequence)),
+                    .array(created.map(\.debitAccountID)), .array(created.map(\.creditAccountID)),
+                    .array(created.map(\.amount)), .array(created.map { Optional($0.currency.code) }),
+                    .array(created.map { Optional($0.isPending ? "t" : "f") }),
+                    .array(created.map { $0.timeoutSeconds.map(String.init) }),
+                    .array(created.map { $0.expiresAt.map(PostgresParameter.timestampText) }),
+                    .array(created.map(\.description)), .array(created.map(\.metadata)),
+                    .array(created.map { Optional($0.status.rawValue) }), .array(created.map(\.postedAmount)),
+                    .array(created.map(\.createdAt)),
+                    .array(created.map { $0.resolvedAt.map(PostgresParameter.timestampText) }),
+                ]
+            ))
+        }
+
+        let resolved = engine.resolvedTransferIDs.compactMap { engine.transfers[$0] }
+        if !resolved.isEmpty {
+            statements.append((
+                "UPDATE transfers t SET status = u.status, posted_amount = u.posted_amount, resolved_at = u.resolved_at"
+                    + " FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::timestamptz[]) AS u(id, status, posted_amount, resolved_at)"
+                    + " WHERE t.id = u.id",
+                [
+                    .array(resolved.map(\.id)), .array(resolved.map { Optional($0.status.rawValue) }),
+                    .array(resolved.map(\.postedAmount)), .array(resolved.compactMap(\.resolvedAt)),
+                ]
+            ))
+        }
+
+        // Chain every new entry to its account's previous one (invariant 5). The engine's entries
+        // are in sequence order, which is the chain's order.
+        var heads = chainHeads
+        var entries = engine.entries
+        for index in entries.indices {
+            let accountID = entries[index].accountID
+            let previous = heads[accountID] ?? Entry.genesisHash
+            let link = SHA256.hash(previous, entries[index].canonicalBytes)
+            entries[index].hash = link
+            heads[accountID] = link
+        }
+        if !entries.isEmpty {
+            statements.append((
+                "INSERT INTO entries (sequence, account_id, transfer_id, direction, amount, balance_after, created_at, hash)"
+                    + " SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::uuid[], $4::text[], $5::bigint[], $6::numeric[],"
+                    + " $7::timestamptz[], $8::bytea[])",
+                [
+                    .array(entries.map(\.sequence)), .array(entries.map(\.accountID)), .array(entries.map(\.transferID)),
+                    .array(entries.map { Optional($0.direction.rawValue) }), .array(entries.map(\.amount)),
+                    .array(entries.map(\.balanceAfter)), .array(entries.map(\.createdAt)), .array(bytes: entries.map(\.hash)),
+                ]
+            ))
+        }
+
+        let changed = engine.changedAccountIDs.sorted { $0.uuidString < $1.uuidString }.compactMap { engine.accounts[$0] }
+        if !changed.isEmpty {
+            statements.append((
+                "UPDATE accounts a SET debits_pending = u.dp, debits_posted = u.dpo, credits_pending = u.cp,"
+                    + " credits_posted = u.cpo, chain_head = u.head"
+                    + " FROM unnest($1::uuid[], $2::numeric[], $3::numeric[], $4::numeric[], $5::numeric[], $6::bytea[])"
+                    + " AS u(id, dp, dpo, cp, cpo, head) WHERE a.id = u.id",
+                [
+                    .array(changed.map(\.id)), .array(changed.map(\.balances.debitsPending)),
+                    .array(changed.map(\.balances.debitsPosted)), .array(changed.map(\.balances.creditsPending)),
+                    .array(changed.map(\.balances.creditsPosted)),
+                    .array(bytes: changed.map { heads[$0.id] ?? chainHeads[$0.id] ?? Entry.genesisHash }),
+                ]
+            ))
+        }
+
+        if !newKeys.isEmpty {
+            statements.append((
+                "INSERT INTO idempotency_keys (scope, key, fingerprint, status_code, response_body, created_at)"
+                    + " SELECT s, k, f, c, b, now() FROM unnest($1::text[], $2::text[], $3::bytea[], $4::smallint[], $5::bytea[])"
+                    + " AS u(s, k, f, c, b)",
+                [
+                    .array(newKeys.map { Optional($0.0.scope) }), .array(newKeys.map { Optional($0.0.key) }),
+                    .array(bytes: newKeys.map(\.1.fingerprint)), .array(newKeys.map { Int64($0.1.response.status) }),
+                    .array(bytes: newKeys.map(\.1.response.body)),
+                ]
+            ))
+        }
+        return statements
+    }
+}
