@@ -1,6 +1,8 @@
 import Foundation
 import LedgerCore
 import LedgerStore
+import LedgerTestSupport
+import Logging
 import Postgres
 import Testing
 
@@ -74,6 +76,7 @@ struct CommitterTests {
                     id: .v7(), debitAccountID: source, creditAccountID: wallet, amount: 1_000, currency: usd
                 ))).get()
             }
+            let targets = wallets
             let tasks = 32
             let transfersPerTask = 40
             let outcomes = try await withThrowingTaskGroup(of: (ok: Int, refused: Int).self) { group in
@@ -83,8 +86,8 @@ struct CommitterTests {
                         var ok = 0
                         var refused = 0
                         for _ in 0..<transfersPerTask {
-                            let from = wallets[Int(generator.next() % UInt64(wallets.count))]
-                            var to = wallets[Int(generator.next() % UInt64(wallets.count))]
+                            let from = targets[Int(generator.next() % UInt64(targets.count))]
+                            var to = targets[Int(generator.next() % UInt64(targets.count))]
                             if to == from { to = source }
                             let amount = Int64(generator.next() % 400) + 1
                             let result = try await store.run(.createTransfer(NewTransfer(

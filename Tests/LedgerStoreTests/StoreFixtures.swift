@@ -66,7 +66,7 @@ struct StoreFixture {
             }
             var transfers: [Transfer] = []
             for row in try connection.query(
-                "SELECT id, sequence, debit_account_id, credit_account_id, amount, currency, is_pending, status, posted_amount, created_at FROM transfers",
+                "SELECT id, sequence, debit_account_id, credit_account_id, amount, currency, is_pending, status, posted_amount, created_at, resolved_at FROM transfers",
                 step: "load transfers"
             ) {
                 transfers.append(Transfer(
@@ -74,7 +74,7 @@ struct StoreFixture {
                     amount: try row.int64(4), currency: Currency(try row.string(5))!, isPending: try row.bool(6),
                     timeoutSeconds: nil, expiresAt: nil, description: nil, metadata: nil,
                     status: TransferStatus(rawValue: try row.string(7))!, postedAmount: try row.int64(8),
-                    createdAt: try row.date(9), resolvedAt: nil, sequence: try row.int64(1)
+                    createdAt: try row.date(9), resolvedAt: row.isNull(10) ? nil : try row.date(10), sequence: try row.int64(1)
                 ))
             }
             var entries: [Entry] = []

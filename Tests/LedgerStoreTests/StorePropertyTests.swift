@@ -1,6 +1,7 @@
 import Foundation
 import LedgerCore
 import LedgerStore
+import LedgerTestSupport
 import Logging
 import Testing
 
@@ -89,34 +90,38 @@ struct StorePropertyTests {
     /// at the same instant, which can only make the model more permissive, never stricter.
     func replayInCommitOrder(books: (accounts: [Account], transfers: [Transfer], entries: [Entry], chainHeads: [UUID: [UInt8]])) -> [String] {
         enum Event { case create(Transfer), post(Transfer), release(Transfer) }
-        var events: [(time: Date, rank: Int, sequence: Int64, event: Event)] = []
+        var events: [(time: Date, rank: Int, sequence: Int64, sub: Int, event: Event)] = []
         var postSequence: [UUID: Int64] = [:]
         var postTime: [UUID: Date] = [:]
         for entry in books.entries {
             postSequence[entry.transferID] = min(postSequence[entry.transferID] ?? .max, entry.sequence)
             postTime[entry.transferID] = entry.createdAt
         }
-        var resolvedAt: [UUID: Date] = [:]
         for transfer in books.transfers {
-            events.append((transfer.createdAt, 1, transfer.sequence, .create(transfer)))
+            events.append((transfer.createdAt, 1, transfer.sequence, 0, .create(transfer)))
             switch transfer.status {
             case .posted where transfer.isPending:
-                events.append((postTime[transfer.id] ?? transfer.createdAt, 1, postSequence[transfer.id] ?? .max, .post(transfer)))
+                events.append((postTime[transfer.id] ?? transfer.createdAt, 1, postSequence[transfer.id] ?? .max, 0, .post(transfer)))
             case .voided, .expired:
-                resolvedAt[transfer.id] = transfer.resolvedAt
-                events.append((transfer.resolvedAt ?? transfer.createdAt, 0, 0, .release(transfer)))
+                let resolved = transfer.resolvedAt ?? transfer.createdAt
+                if resolved == transfer.createdAt {
+                    // Released in the group that created it: right after its creation.
+                    events.append((resolved, 1, transfer.sequence, 1, .release(transfer)))
+                } else {
+                    events.append((resolved, 0, 0, 0, .release(transfer)))
+                }
             default:
                 break
             }
         }
-        events.sort { ($0.time, $0.rank, $0.sequence) < ($1.time, $1.rank, $1.sequence) }
+        events.sort { ($0.time, $0.rank, $0.sequence, $0.sub) < ($1.time, $1.rank, $1.sequence, $1.sub) }
 
         var model = ReferenceLedger(now: Date(timeIntervalSince1970: 0))
         for account in books.accounts {
             model.apply(.createAccount(NewAccount(id: account.id, code: account.code, currency: account.currency, flags: account.flags, metadata: nil)))
         }
         var problems: [String] = []
-        for (_, _, _, event) in events {
+        for (_, _, _, _, event) in events {
             let result: Result<LedgerEffect, LedgerError>
             switch event {
             case .create(let transfer):
