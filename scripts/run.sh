@@ -45,7 +45,7 @@ if [ ! -s "$key_file" ]; then
     created=$("$bin_dir/ledger" keys create --name dev --scopes "$key_scopes")
     # The secret is alone on the first line; whatever follows is for people.
     key=${created%%$'\n'*}
-    [ -n "$key" ] || die "'ledger keys create' printed no key"
+    [[ "$key" =~ ^[^[:space:]]+$ ]] || die "'ledger keys create' printed no key on its first line: '$key'"
     (umask 077 && printf '%s\n' "$key" >"$key_file.tmp")
     mv "$key_file.tmp" "$key_file"
     chmod 600 "$key_file"

@@ -9,8 +9,8 @@
 #   scripts/services.sh clean  run|test      stop both servers and delete the profile's data
 #
 # Profiles: `run` is durable (fsync and synchronous_commit on), `test` trades durability for speed.
-# Ports default to 5433/6380 (run) and 5434/6381 (test); PG_PORT and REDIS_PORT override them, and
-# must then be given to every call for that profile.
+# Ports default to 5433/6380 (run) and 5434/6381 (test); PG_PORT and REDIS_PORT override them at
+# `up`; `env` and `status` report the ports the running servers actually use.
 # Layout: .data/PROFILE/pg is the Postgres data directory (its socket and server.log live in it),
 # .data/PROFILE/redis.pid and .data/PROFILE/redis.log belong to Redis.
 set -euo pipefail
@@ -88,8 +88,20 @@ set_profile() {
     pg_data="$profile_dir/pg"
     redis_pidfile="$profile_dir/redis.pid"
     redis_logfile="$profile_dir/redis.log"
+    set_urls
+}
+
+set_urls() {
     database_url="postgresql://ledger@127.0.0.1:$pg_port/$database"
     redis_url="redis://127.0.0.1:$redis_port/0"
+}
+
+# A running server's own port wins over PG_PORT/REDIS_PORT, so `env` is right without them.
+adopt_running_ports() {
+    local pid
+    if pid=$(pg_running_pid 2>/dev/null); then pg_port=$(pg_running_port); fi
+    if pid=$(redis_running_pid 2>/dev/null); then redis_port=$(redis_running_port "$pid"); fi
+    set_urls
 }
 
 print_urls() {
@@ -135,6 +147,11 @@ as_postgres() {
 
 pg_running_pid() {
     running_pid "$pg_data/postmaster.pid" "$pg_data"
+}
+
+# The port of the running postmaster: the fourth line of postmaster.pid.
+pg_running_port() {
+    sed -n 4p "$pg_data/postmaster.pid" 2>/dev/null
 }
 
 # Postgres runs as the postgres user, which must be able to walk down to its data directory.
@@ -248,6 +265,9 @@ pg_up() {
     pg_init "$pg_bin"
     ensure_traversable "$pg_data"
     if pid=$(pg_running_pid); then
+        local port
+        port=$(pg_running_port)
+        [ "$port" = "$pg_port" ] || die "postgres ($profile) is already up on port $port, not $pg_port: run 'down' first, or use PG_PORT=$port"
         say "postgres already up (pid $pid)"
     else
         port_in_use "$pg_port" && die "port $pg_port on 127.0.0.1 is taken by another process; stop it or set PG_PORT"
@@ -281,9 +301,17 @@ redis_running_pid() {
     running_pid "$redis_pidfile" "$profile_dir"
 }
 
+# The port of running redis-server $1, which shows "redis-server 127.0.0.1:PORT" as its title.
+redis_running_port() {
+    tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | sed -nE 's/.*:([0-9]+).*/\1/p'
+}
+
 redis_up() {
     local pid i
     if pid=$(redis_running_pid); then
+        local port
+        port=$(redis_running_port "$pid")
+        [ "$port" = "$redis_port" ] || die "redis ($profile) is already up on port $port, not $redis_port: run 'down' first, or use REDIS_PORT=$port"
         say "redis already up (pid $pid)"
         return 0
     fi
@@ -362,10 +390,12 @@ case "$command" in
         ;;
     status)
         set_profile "${2:-}"
+        adopt_running_ports
         status
         ;;
     env)
         set_profile "${2:-}"
+        adopt_running_ports
         printf "export DATABASE_URL='%s'\nexport REDIS_URL='%s'\n" "$database_url" "$redis_url"
         ;;
     clean)
