@@ -26,7 +26,7 @@ struct GroupCommit {
         let storedKeys = try decodeKeys(reads[0])
         var chainHeads: [UUID: [UInt8]] = [:]
         var accounts: [Account] = []
-        for row in reads[1] + reads[2] {
+        for row in Array(reads[1]) + Array(reads[2]) {
             let stored = try StoredAccount(row: row)
             chainHeads[stored.account.id] = stored.chainHead
             accounts.append(stored.account)

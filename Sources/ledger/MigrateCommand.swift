@@ -1,4 +1,5 @@
 import ArgumentParser
+import Postgres
 import LedgerStore
 
 struct MigrateCommand: AsyncParsableCommand {

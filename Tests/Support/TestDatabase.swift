@@ -1,7 +1,7 @@
-public import Foundation
+import Foundation
 public import Logging
 public import Postgres
-public import LedgerStore
+import LedgerStore
 
 /// A fresh, migrated database for one test suite, on the Postgres that `make test` started.
 ///

@@ -1,0 +1,260 @@
+import Logging
+import Redis
+import Synchronization
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Timing tests: each bound below is the configured limit plus slack for a busy machine.
+@Suite("RedisClient limits, timeouts and recovery", .serialized)
+struct RedisResilienceTests {
+    /// Scheduling noise allowed on top of a configured limit.
+    static let slack: Duration = .milliseconds(150)
+
+    @Test("a reply slower than commandTimeout fails with .timeout in time; the next call uses a fresh connection")
+    func commandTimeout() async throws {
+        var configuration = try testConfiguration()
+        configuration.connectionsMax = 1
+        configuration.commandTimeout = .milliseconds(50)
+        configuration.connectTimeout = .milliseconds(500)
+        let client = RedisClient(configuration: configuration, logger: LogRecorder().logger)
+        defer { Task { await client.close() } }
+
+        let firstID = try #require(try await client.command(["CLIENT", "ID"]).int)
+        let (elapsed, outcome) = await timed { () throws(RedisError) in
+            try await client.command(["BLPOP", uniqueKey("never-pushed"), "1"])
+        }
+        guard case .failure(let error) = outcome else {
+            Issue.record("BLPOP on an empty list returned \(outcome)")
+            return
+        }
+        #expect(error.kind == .timeout)
+        #expect(elapsed >= .milliseconds(45))
+        #expect(elapsed < configuration.commandTimeout + Self.slack, "took \(elapsed)")
+
+        let secondID = try #require(try await client.command(["CLIENT", "ID"]).int)
+        #expect(secondID != firstID, "a timed-out connection must not be reused")
+        try await client.ping()
+    }
+
+    @Test("a closed port fails fast, and many calls in a row stay fast (circuit)")
+    func closedPortFailsFast() async throws {
+        var configuration = try testConfiguration()
+        configuration.host = "127.0.0.1"
+        configuration.port = try unusedPort()
+        configuration.reconnectBackoff = .milliseconds(500)
+        let recorder = LogRecorder()
+        let client = RedisClient(configuration: configuration, logger: recorder.logger)
+        defer { Task { await client.close() } }
+
+        let start = ContinuousClock.now
+        var kinds: [RedisError.Kind] = []
+        var slowest: Duration = .zero
+        for _ in 0..<200 {
+            let (elapsed, outcome) = await timed { () throws(RedisError) in try await client.ping() }
+            slowest = max(slowest, elapsed)
+            guard case .failure(let error) = outcome else {
+                Issue.record("PING to a closed port succeeded")
+                return
+            }
+            kinds.append(error.kind)
+        }
+        let total = ContinuousClock.now - start
+        #expect(slowest < .milliseconds(100), "slowest call took \(slowest)")
+        #expect(kinds.first == .connect)
+        #expect(kinds.allSatisfy { $0 == .connect || $0 == .unavailable })
+        // One connect per backoff interval at most: the rest are refused without touching the network.
+        let intervals = Int(total / configuration.reconnectBackoff) + 1
+        let connects = kinds.filter { $0 == .connect }.count
+        #expect(connects <= intervals, "\(connects) connects in \(total)")
+        #expect(kinds.filter { $0 == .unavailable }.count >= 200 - intervals)
+
+        let logged = recorder.entries(withMessage: "redis connect failed")
+        #expect(logged.count >= 1 && logged.count <= intervals, "\(logged.count) connect failures logged in \(total)")
+        let metadata = try #require(logged.first?.metadata)
+        #expect(metadata["redis.host"] == "127.0.0.1")
+        #expect(metadata["redis.port"] == "\(configuration.port)")
+        #expect(metadata["redis.error"] != nil)
+    }
+
+    @Test("a client whose server is killed and restarted recovers by itself after reconnectBackoff")
+    func recoversAfterRestart() async throws {
+        _ = try testConfiguration()
+        let server = RedisServerProcess(port: try unusedPort())
+        defer { server.stop() }
+        try await server.start()
+
+        var configuration = RedisConfiguration(host: "127.0.0.1", port: server.port)
+        configuration.connectionsMax = 4
+        configuration.reconnectBackoff = .milliseconds(200)
+        configuration.connectTimeout = .milliseconds(200)
+        configuration.commandTimeout = .milliseconds(200)
+        let recorder = LogRecorder()
+        let client = RedisClient(configuration: configuration, logger: recorder.logger)
+        defer { Task { await client.close() } }
+
+        let key = uniqueKey("restart")
+        _ = try await client.command(["SET", key, "before"])
+        try await client.ping()
+
+        server.stop()
+        var downKinds: [RedisError.Kind] = []
+        for _ in 0..<20 {
+            let (elapsed, outcome) = await timed { () throws(RedisError) in try await client.ping() }
+            #expect(elapsed < .milliseconds(100), "a call to a down server took \(elapsed)")
+            guard case .failure(let error) = outcome else {
+                Issue.record("PING to a killed server succeeded")
+                return
+            }
+            downKinds.append(error.kind)
+        }
+        #expect(downKinds.allSatisfy { [.io, .connect, .unavailable].contains($0) }, "\(downKinds)")
+        #expect(downKinds.contains(.unavailable), "the circuit must open while the server is down")
+
+        try await server.start()
+        let restartedAt = ContinuousClock.now
+        var recoveredAt: ContinuousClock.Instant?
+        for _ in 0..<300 where recoveredAt == nil {
+            if (try? await client.ping()) != nil {
+                recoveredAt = .now
+            } else {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+        }
+        let recovered = try #require(recoveredAt, "the client never recovered")
+        #expect(recovered - restartedAt < configuration.reconnectBackoff + .seconds(1))
+        #expect(try await client.command(["GET", key]) == .null, "the new server starts empty")
+        #expect(try await client.command(["SET", key, "after"]) == .status("OK"))
+        #expect(!recorder.entries(withMessage: "redis connection restored").isEmpty)
+    }
+
+    @Test("a frozen server (SIGSTOP) costs each call at most its time bound, and thawing it heals the client")
+    func frozenServer() async throws {
+        _ = try testConfiguration()
+        let server = RedisServerProcess(port: try unusedPort())
+        defer { server.stop() }
+        try await server.start()
+
+        var configuration = RedisConfiguration(host: "127.0.0.1", port: server.port)
+        configuration.connectionsMax = 2
+        configuration.commandTimeout = .milliseconds(50)
+        configuration.connectTimeout = .milliseconds(50)
+        let client = RedisClient(configuration: configuration, logger: LogRecorder().logger)
+        defer { Task { await client.close() } }
+        try await client.ping()
+
+        server.send(signal: SIGSTOP)
+        // The kernel still accepts connections for a stopped process, so each call gets a
+        // connection and then waits for a reply that never comes: it must end at the bound.
+        let bound = configuration.connectTimeout + configuration.commandTimeout * 2 + Self.slack
+        for _ in 0..<5 {
+            let (elapsed, outcome) = await timed { () throws(RedisError) in try await client.ping() }
+            guard case .failure(let error) = outcome else {
+                Issue.record("PING to a frozen server succeeded")
+                return
+            }
+            #expect([.timeout, .connect, .unavailable].contains(error.kind), "\(error)")
+            #expect(elapsed < bound, "took \(elapsed)")
+        }
+        server.send(signal: SIGCONT)
+        var healed = false
+        for _ in 0..<100 where !healed {
+            healed = (try? await client.ping()) != nil
+            if !healed {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+        }
+        #expect(healed, "the client did not recover once the server was thawed")
+    }
+
+    @Test("64 concurrent callers share connectionsMax 4 connections and all succeed")
+    func concurrentCallers() async throws {
+        var configuration = try testConfiguration()
+        configuration.connectionsMax = 4
+        // The wait for a free connection is bounded by commandTimeout; 64 callers on a shared
+        // two-core machine need more than the 50 ms default to be sure of a turn.
+        configuration.commandTimeout = .seconds(2)
+        configuration.connectTimeout = .seconds(1)
+        configuration.clientName = "redis-tests-\(UInt32.random(in: 0...UInt32.max))"
+        let client = RedisClient(configuration: configuration, logger: LogRecorder().logger)
+        defer { Task { await client.close() } }
+        let counter = uniqueKey("concurrent")
+
+        let connectionIDs = try await withThrowingTaskGroup(of: Int64.self) { group in
+            for _ in 0..<64 {
+                group.addTask {
+                    _ = try await client.command(["INCR", counter])
+                    return try #require(try await client.command(["CLIENT", "ID"]).int)
+                }
+            }
+            var ids: Set<Int64> = []
+            for try await id in group {
+                ids.insert(id)
+            }
+            return ids
+        }
+        #expect(try await client.command(["GET", counter]).int == 64)
+        #expect(connectionIDs.count >= 1 && connectionIDs.count <= 4, "used \(connectionIDs.count) connections")
+        let list = try #require(try await client.command(["CLIENT", "LIST"]).string)
+        let named = list.split(whereSeparator: \.isNewline).filter { $0.contains(" name=\(configuration.clientName!) ") }
+        #expect(named.count >= 1 && named.count <= 4)
+        _ = try await client.command(["DEL", counter])
+    }
+
+    @Test("when every connection is leased and waitersMax callers wait, the next caller fails at once")
+    func waitersAreBounded() async throws {
+        var configuration = try testConfiguration()
+        configuration.connectionsMax = 1
+        configuration.waitersMax = 0
+        configuration.commandTimeout = .milliseconds(400)
+        configuration.connectTimeout = .milliseconds(400)
+        let client = RedisClient(configuration: configuration, logger: LogRecorder().logger)
+        defer { Task { await client.close() } }
+        try await client.ping()
+
+        let blocker = Task { await failure { () throws(RedisError) in try await client.command(["BLPOP", uniqueKey("held"), "1"]) } }
+        try await Task.sleep(for: .milliseconds(100))
+        let (elapsed, outcome) = await timed { () throws(RedisError) in try await client.ping() }
+        guard case .failure(let error) = outcome else {
+            Issue.record("PING got a connection that BLPOP holds")
+            return
+        }
+        #expect(error.kind == .poolExhausted)
+        #expect(elapsed < .milliseconds(50), "took \(elapsed)")
+        #expect(await blocker.value?.kind == .timeout)
+        try await client.ping()
+    }
+
+    @Test("a caller waiting for a busy pool gives up after commandTimeout with .poolExhausted")
+    func waitIsBounded() async throws {
+        var configuration = try testConfiguration()
+        configuration.connectionsMax = 1
+        configuration.commandTimeout = .milliseconds(300)
+        configuration.connectTimeout = .milliseconds(300)
+        let client = RedisClient(configuration: configuration, logger: LogRecorder().logger)
+        defer { Task { await client.close() } }
+        try await client.ping()
+
+        // Two 200 ms BLPOPs in one pipeline hold the only connection for about 400 ms while no
+        // single read exceeds commandTimeout, so the waiter reaches its own deadline first.
+        let list = uniqueKey("held")
+        let blocker = Task { () throws(RedisError) in
+            try await client.pipeline([["BLPOP", list, "0.2"], ["BLPOP", list, "0.2"]])
+        }
+        try await Task.sleep(for: .milliseconds(30))
+        let (elapsed, outcome) = await timed { () throws(RedisError) in try await client.ping() }
+        guard case .failure(let error) = outcome else {
+            Issue.record("PING got the connection the pipeline holds")
+            return
+        }
+        #expect(error.kind == .poolExhausted)
+        #expect(elapsed >= .milliseconds(280), "took \(elapsed)")
+        #expect(elapsed < configuration.commandTimeout + Self.slack, "took \(elapsed)")
+        #expect(try await blocker.value == [.null, .null])
+        try await client.ping()
+    }
+}
