@@ -51,7 +51,15 @@ public struct TrialBalanceReport: Sendable, Hashable {
                 let pad = String(repeating: " ", count: widths[column] - cell.count)
                 // Text left, numbers right.
                 return column == 0 || column == header.count - 1 ? cell + pad : pad + cell
-            }.joined(separator: "  ")
+            }.joined(separator: "  ").trimmingTrailingSpaces
         }.joined(separator: "\n")
+    }
+}
+
+extension String {
+    fileprivate var trimmingTrailingSpaces: String {
+        var text = self
+        while text.last == " " { text.removeLast() }
+        return text
     }
 }
