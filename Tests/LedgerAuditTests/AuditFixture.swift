@@ -188,6 +188,7 @@ enum XMLTool {
         guard result.status == 0 else {
             throw TestEnvironmentError(message: "xmllint --xpath \(xpath) failed: \(result.output)")
         }
-        return result.output
+        // xmllint ends the value with a newline.
+        return result.output.trimmingCharacters(in: .newlines)
     }
 }

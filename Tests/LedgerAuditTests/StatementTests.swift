@@ -171,8 +171,10 @@ struct StatementTests {
                 }
                 #expect(error?.kind == .inconsistentBooks)
                 #expect(error?.message.contains("entry \(history.periodEntries[1].sequence)") == true)
+                file.discard()
             }
-            // The output was dropped uncommitted: its temporary file is gone and nothing was renamed.
+            // The output was discarded uncommitted, as the CLI does on any error: its temporary
+            // file is gone and nothing was renamed into place.
             #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty)
         }
     }
