@@ -13,6 +13,8 @@ public struct Statement: Sendable, Hashable {
     public var statementID: String
     /// When the export ran.
     public var createdAt: Date
+    /// The account's identity (id, code, currency, flags); its balances are not read, the
+    /// statement's own balances are the ones below.
     public var account: Account
     public var period: StatementPeriod
     /// The account's posted balance (`credits − debits`) at `period.start`.

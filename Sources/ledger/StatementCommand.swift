@@ -1,5 +1,8 @@
 import ArgumentParser
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import LedgerAudit
 import Logging
 import Postgres
@@ -42,7 +45,8 @@ struct StatementCommand: AsyncParsableCommand {
 
     func run() async throws {
         defer { if reportPeakMemory { Self.printPeakMemory() } }
-        let progress = ProgressLine()
+        // A progress line would tear through a statement printed on the same terminal.
+        let progress = ProgressLine(enabled: isatty(2) == 1 && (output != nil || isatty(1) != 1))
         do {
             try await export(progress: progress)
         } catch {
@@ -58,9 +62,15 @@ struct StatementCommand: AsyncParsableCommand {
         let reference = try AccountReference(account)
         let period = try StatementPeriod.parse(from: from, to: to)
         let format = try StatementFormat(parsing: format)
-        let logger = connection.makeLogger(label: "ledger.statement")
-        let pool = try connection.makePool(logger: logger)
         let file = try output.map { path throws(AuditError) in try AtomicFileOutput(path: path) }
+        let logger = connection.makeLogger(label: "ledger.statement")
+        let pool: PostgresPool
+        do {
+            pool = try connection.makePool(logger: logger)
+        } catch {
+            file?.discard()
+            throw error
+        }
         do {
             let exporter = StatementExporter(pool: pool, logger: logger)
             let report: @Sendable (StatementProgress) -> Void = { step in
