@@ -23,6 +23,8 @@ public struct RequestIDMiddleware: RouterMiddleware {
         var context = context
         let id = Self.acceptable(request.headers[Self.headerName]) ?? UUID.v7().uuidString.lowercased()
         context.requestID = id
+        // One id per request in the logs: ours, which the client also sees, replaces the server's.
+        context.logger[metadataKey: "hb.request.id"] = nil
         context.logger[metadataKey: "http.request.id"] = .string(id)
         var response: Response
         do {
