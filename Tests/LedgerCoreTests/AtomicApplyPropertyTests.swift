@@ -57,7 +57,7 @@ struct AtomicApplyPropertyTests {
             describe: { "\($0)\nsetup trace:\n\(LedgerMachine.trace(of: $0.setup))" },
             property: { atomicCase, coverage in Self.violations(atomicCase, coverage: &coverage) }
         )
-        if runner.onlyCase == nil, runner.iterations >= 20 {
+        if runner.onlyCase == nil, runner.iterations >= PropertyRunner.coverageIterationsMin {
             #expect(coverage["group committed"] > 0)
             #expect(coverage["group refused"] > 0)
             #expect(coverage["group committed with several commands"] > 0)
@@ -67,7 +67,8 @@ struct AtomicApplyPropertyTests {
 
     static func violations(_ atomicCase: AtomicCase, coverage: inout Coverage) -> [String] {
         var machine = LedgerMachine(program: atomicCase.setup)
-        _ = machine.run { _ in [] }
+        let setupFailures = machine.run { _ in [] }
+        guard setupFailures.isEmpty else { return setupFailures.map { "setup: \($0)" } }
         var commands: [LedgerCommand] = []
         for op in atomicCase.group {
             if case .advance(let micros) = op {

@@ -54,7 +54,7 @@ struct LargeAmountPropertyTests {
                 return found
             }
         )
-        if runner.onlyCase == nil, runner.iterations >= 20 {
+        if runner.onlyCase == nil, runner.iterations >= PropertyRunner.coverageIterationsMin {
             #expect(coverage["a posted total above Int64.max"] > 0)
             #expect(coverage["a posted balance below Int64.min"] > 0)
             #expect(coverage["accepted postPending"] > 0)

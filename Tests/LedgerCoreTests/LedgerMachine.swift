@@ -98,7 +98,31 @@ struct LedgerMachine {
         let before = state
         let result = engine.apply(command, sequences: &sequences)
         let step = Step(opIndex: opIndex, command: command, intent: intent, before: before, after: state, result: result)
-        return check(step).map { "\(step.label): \($0)" }
+        let failures = check(step) + Self.trapHazards(step.after)
+        return failures.map { "\(step.label): \($0)" }
+    }
+
+    /// Broken state that would make a later command trap on one of the engine's preconditions
+    /// (a negative balance, an account past its limit, a hold larger than its pending balance).
+    ///
+    /// Every property stops its run here, whatever it checks, so that a bug shows up as a
+    /// failure with a seed and a shrunk program instead of a crash of the whole test process.
+    static func trapHazards(_ state: LedgerState) -> [String] {
+        var found: [String] = []
+        var held: [UUID: (debits: Int128, credits: Int128)] = [:]
+        for transfer in state.transfers.values where transfer.status == .pending {
+            held[transfer.debitAccountID, default: (0, 0)].debits += Int128(transfer.amount)
+            held[transfer.creditAccountID, default: (0, 0)].credits += Int128(transfer.amount)
+        }
+        for account in state.accounts.values {
+            let b = account.balances
+            let holds = held[account.id, default: (0, 0)]
+            if b.debitsPending < holds.debits || b.creditsPending < holds.credits || !b.isWellFormed
+                || RulesOracle.breaksLimit(account.flags, b) {
+                found.append("stopped before the engine traps: account \(account.id) (flags \(account.flags.rawValue)) holds \(b) with holds \(holds)")
+            }
+        }
+        return found
     }
 
     mutating func advance(micros: Int64) {

@@ -12,7 +12,7 @@ struct LedgerPropertyTests {
     let runner = PropertyRunner.fromEnvironment()
 
     /// Whether the run is long enough for coverage floors to be meaningful (not a one-case replay).
-    var checksCoverage: Bool { runner.onlyCase == nil && runner.iterations >= 20 }
+    var checksCoverage: Bool { runner.onlyCase == nil && runner.iterations >= PropertyRunner.coverageIterationsMin }
 
     /// Runs generated programs and applies `check` to every step.
     func checkEveryStep(
@@ -135,6 +135,8 @@ struct LedgerPropertyTests {
         }
         if checksCoverage {
             #expect(coverage["partial post"] > 0)
+            #expect(coverage["exact explicit post"] > 0)
+            #expect(coverage["post one over the hold"] > 0)
             #expect(coverage["accepted voidPending"] > 0)
             #expect(coverage["accepted expirePending"] > 0)
             #expect(coverage["refused amount_exceeds_pending"] > 0)
@@ -194,6 +196,10 @@ struct LedgerPropertyTests {
 extension Coverage {
     /// Counts what a step did, so that tests can check their programs reach every rule.
     mutating func record(_ step: Step) {
+        if case .postPending(let id, let amount?) = step.command, let held = step.before.transfers[id], held.status == .pending {
+            if amount == held.amount { count("exact explicit post") }
+            if amount == held.amount &+ 1 { count("post one over the hold") }
+        }
         let kind = switch step.command {
         case .createAccount: "createAccount"
         case .createTransfer: "createTransfer"

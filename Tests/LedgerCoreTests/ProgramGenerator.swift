@@ -66,7 +66,10 @@ enum ProgramGenerator {
         Gen<PostAmount>.frequency(
             (weight: 5, gen: Gen.always(PostAmount.full)),
             (weight: 4, gen: Gen.int(in: 1...999).map { PostAmount.partial(permille: $0) }),
-            (weight: 1, gen: Gen.int64(in: 1...1_000).map { PostAmount.over(by: $0) }),
+            // Exactly what was held, and one more: the two sides of the boundary.
+            (weight: 1, gen: Gen.always(PostAmount.partial(permille: 1_000))),
+            (weight: 1, gen: Gen.always(PostAmount.over(by: 1))),
+            (weight: 1, gen: Gen.int64(in: 2...1_000).map { PostAmount.over(by: $0) }),
             (weight: 1, gen: Gen.int64(in: -5...0).map { PostAmount.nonPositive($0) })
         )
     }

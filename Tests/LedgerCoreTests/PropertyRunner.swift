@@ -15,7 +15,10 @@ import Testing
 struct PropertyRunner: Sendable {
     /// Cases per property when `PROPTEST_ITERATIONS` is unset: keeps the whole suite near
     /// 20 s in a debug build on two shared cores.
-    static let iterationsDefault = 300
+    static let iterationsDefault = 200
+    /// Fewest cases for which tests hold their coverage floors: rarer events (a post of one more
+    /// than was held, a multi-command atomic group that commits) need this many to show up.
+    static let coverageIterationsMin = 100
     /// Property runs spent on shrinking one failure at most.
     static let shrinkRunsMax = 3_000
 
@@ -26,11 +29,15 @@ struct PropertyRunner: Sendable {
     /// Prints each property's coverage counts when set (`PROPTEST_VERBOSE=1`).
     var isVerbose = false
 
+    /// The seed of this test process when `PROPTEST_SEED` is unset: one for every property, so
+    /// that a single `make proptest SEED=…` replays the whole run.
+    static let runSeed = UInt64.random(in: .min ... .max)
+
     /// Reads `PROPTEST_SEED` (decimal or 0x-hex), `PROPTEST_ITERATIONS` and `PROPTEST_CASE`.
     /// Without a seed, each run draws one, and prints it with any failure.
     static func fromEnvironment(iterationsDefault: Int = iterationsDefault) -> PropertyRunner {
         let environment = ProcessInfo.processInfo.environment
-        var seed = UInt64.random(in: .min ... .max)
+        var seed = runSeed
         if let text = environment["PROPTEST_SEED"], !text.isEmpty {
             if let parsed = parseUInt64(text) {
                 seed = parsed
@@ -78,7 +85,11 @@ struct PropertyRunner: Sendable {
     ) -> Coverage {
         var coverage = Coverage()
         let cases = onlyCase.map { [$0] } ?? Array(0..<iterations)
+        // Printed up front: if the process traps, this line is what makes the run replayable.
+        print("Property \"\(name)\": PROPTEST_SEED=\(seed), \(cases.count) cases\(onlyCase.map { " (case \($0) only)" } ?? "")")
         for index in cases {
+            // With PROPTEST_VERBOSE, the last of these lines names the case a trap happened in.
+            if isVerbose { print("Property \"\(name)\": case \(index)") }
             var rng = rng(property: name, case: index)
             let input = generator.run(using: &rng)
             var caseCoverage = Coverage()
