@@ -75,7 +75,7 @@ clean-data:
 # start ledgerd on 127.0.0.1:$(LOADTEST_PORT) in the background (PID in ledgerd.pid next to the
 # reports) and always stop it at the end. Exit status: 0 when every books check passed.
 # Knobs: LOADTEST_SCENARIO, LOADTEST_DURATION, LOADTEST_CONCURRENCY, LOADTEST_ARGS (more flags
-# for every loadtest run), LOADTEST_PORT, BENCH_DURATION.
+# for every loadtest run), LOADTEST_PORT, BENCH_DURATION, LOADTEST_KEY_FLAGS (the key's limits).
 # ==============================================================================================
 
 LOADTEST_PORT ?= 8090
@@ -84,6 +84,8 @@ LOADTEST_DURATION ?= 30s
 LOADTEST_CONCURRENCY ?= 16
 LOADTEST_ARGS ?=
 BENCH_DURATION ?= 15s
+# The key's own rate limit would otherwise be what a run measures.
+LOADTEST_KEY_FLAGS ?= --rate 1000000 --burst 1000000
 
 .PHONY: loadtest bench
 
@@ -113,7 +115,8 @@ say "building (release)"
 "$swift_cmd" build -c release
 bin=$("$swift_cmd" build -c release --show-bin-path)
 "$bin/ledger" migrate >/dev/null
-created=$("$bin/ledger" keys create --name loadtest --scopes accounts:write,transfers:write,read,audit)
+read -r -a key_flags <<<"${LOADTEST_KEY_FLAGS:-}"
+created=$("$bin/ledger" keys create --name loadtest --scopes accounts:write,transfers:write,read,audit "${key_flags[@]}")
 key=${created%%$'\n'*}
 [[ "$key" =~ ^[^[:space:]]+$ ]] || { say "ledger keys create printed no key on its first line"; exit 2; }
 
@@ -177,7 +180,7 @@ say "reports and summary.txt in $out"
 exit "$status"
 endef
 export LOADTEST_SCRIPT := $(value LOADTEST_SCRIPT_TEXT)
-export LOADTEST_PORT LOADTEST_SCENARIO LOADTEST_DURATION LOADTEST_CONCURRENCY LOADTEST_ARGS BENCH_DURATION
+export LOADTEST_PORT LOADTEST_SCENARIO LOADTEST_DURATION LOADTEST_CONCURRENCY LOADTEST_ARGS BENCH_DURATION LOADTEST_KEY_FLAGS
 # ==============================================================================================
 # end of the loadtest / bench block
 # ==============================================================================================

@@ -39,7 +39,7 @@ struct AccountSetup: Sendable {
         let created = Counter()
         let total = creations.count
         _ = try await concurrentlyMap(creations, limit: self.concurrency) { request in
-            let exchange = await self.client.send(request)
+            let exchange = await self.client.send(request, retries: max(self.client.retriesMax, LedgerClient.supportRetriesMin))
             try Self.require(exchange, what: "creating account \(request.path)")
             let done = created.increment()
             self.progress.show("set-up: accounts \(done)/\(total)")
@@ -59,7 +59,7 @@ struct AccountSetup: Sendable {
         for (index, chunk) in chunks.enumerated() {
             let items = chunk.map { $0.jsonObject(currency: self.currency) }.joined(separator: ",")
             let request = self.request(path: "/v1/transfers/batch", body: "{\"transfers\":[\(items)],\"atomic\":false}", role: .batch(chunk), ids: &ids)
-            let exchange = await self.client.send(request)
+            let exchange = await self.client.send(request, retries: max(self.client.retriesMax, LedgerClient.supportRetriesMin))
             if index == 0, let answer = exchange.answer, answer.status == 404 || answer.status == 405 {
                 mode = "single"
                 break
@@ -79,7 +79,7 @@ struct AccountSetup: Sendable {
             }
             let fundedCount = Counter()
             _ = try await concurrentlyMap(requests, limit: self.concurrency) { request in
-                let exchange = await self.client.send(request)
+                let exchange = await self.client.send(request, retries: max(self.client.retriesMax, LedgerClient.supportRetriesMin))
                 self.book.record(request, exchange)
                 try Self.require(exchange, what: "funding \(request.role.createdTransfers.first?.id.lowercasedString ?? "")")
                 let done = fundedCount.increment()

@@ -198,7 +198,7 @@ struct BooksCheck: Sendable {
                     continue
                 }
                 if want != have {
-                    violations.add("account \(account.lowercasedString) shows \(have.summary); the acknowledged transfers imply \(want.summary)")
+                    violations.add("account \(account.lowercasedString) shows \(have.differences(from: want))")
                 }
             }
         } catch {

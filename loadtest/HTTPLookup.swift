@@ -42,7 +42,7 @@ struct HTTPLookup: TransferLookup, BalanceLookup {
 
     private func get(_ path: String, serial: Int) async throws -> HTTPAnswer {
         let request = PlannedRequest(serial: serial, method: .get, path: path, body: nil, idempotencyKey: nil, urlIndex: 0, role: .readAccount(UUID()))
-        let exchange = await self.client.send(request)
+        let exchange = await self.client.send(request, retries: max(self.client.retriesMax, LedgerClient.supportRetriesMin))
         switch exchange.final {
         case .answered(let answer): return answer
         case .failed(let kind): throw LookupFailure(description: "GET \(path): \(kind) after \(exchange.attempts) attempts")

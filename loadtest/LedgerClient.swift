@@ -43,9 +43,15 @@ struct LedgerClient: Sendable {
         try? await self.http.shutdown()
     }
 
+    /// Set-up and books-check requests are retried at least this often whatever `--retries`
+    /// says: they are not measured, and a run cannot go on without them.
+    static let supportRetriesMin = 5
+
     /// Sends a request, retrying with the same key and body after a 503, a 429, a 409
-    /// `idempotency_key_in_flight` or a transport failure, at most `retriesMax` times.
-    func send(_ request: PlannedRequest) async -> Exchange {
+    /// `idempotency_key_in_flight` or a transport failure, at most `retriesMax` times (or
+    /// `retries`, when given).
+    func send(_ request: PlannedRequest, retries: Int? = nil) async -> Exchange {
+        let retriesMax = retries ?? self.retriesMax
         var exchange = Exchange(final: .failed(transportError: "not_sent"), attempts: 0, retryReasons: [], sawTransportError: false)
         while true {
             let attempt = await self.once(request)
@@ -54,7 +60,7 @@ struct LedgerClient: Sendable {
             if case .failed = attempt {
                 exchange.sawTransportError = true
             }
-            guard let reason = Self.retryReason(attempt), exchange.attempts <= self.retriesMax else {
+            guard let reason = Self.retryReason(attempt), exchange.attempts <= retriesMax else {
                 return exchange
             }
             exchange.retryReasons.append(reason)

@@ -11,6 +11,17 @@ enum ResponseParser {
 
         static let zero = AccountBalances(debitsPending: 0, debitsPosted: 0, creditsPending: 0, creditsPosted: 0)
 
+        /// The balances that differ from `expected`, as "name shown (expected n)".
+        func differences(from expected: AccountBalances) -> String {
+            let pairs: [(String, Int64, Int64)] = [
+                ("debits_pending", self.debitsPending, expected.debitsPending),
+                ("debits_posted", self.debitsPosted, expected.debitsPosted),
+                ("credits_pending", self.creditsPending, expected.creditsPending),
+                ("credits_posted", self.creditsPosted, expected.creditsPosted),
+            ]
+            return pairs.filter { $0.1 != $0.2 }.map { "\($0.0) \($0.1) (expected \($0.2))" }.joined(separator: ", ")
+        }
+
         var summary: String {
             "debits_pending=\(self.debitsPending) debits_posted=\(self.debitsPosted) credits_pending=\(self.creditsPending) credits_posted=\(self.creditsPosted)"
         }

@@ -129,7 +129,8 @@ extension RunReport {
 
     /// Latency by percentile on HdrHistogram's usual axis: each step right is ten times rarer.
     func distributionChart() -> SVGLineChart {
-        let points = self.distribution.map { point in
+        // The 100th percentile lies at infinity on this axis; the maximum is shown in the tiles.
+        let points = self.distribution.filter { $0.percentile < 100 }.map { point in
             (Self.percentileAxis(point.percentile), Double(point.microseconds) / 1_000)
         }
         let labels = ["0%", "90%", "99%", "99.9%", "99.99%", "99.999%"]

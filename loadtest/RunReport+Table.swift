@@ -42,10 +42,10 @@ extension RunReport {
                 lines.append("  " + Format.pad(check.outcome.uppercased(), 7) + " " + check.name + ": " + check.detail)
             }
             if !books.unknownLanded.isEmpty {
-                lines.append("  unknown outcomes that landed: " + books.unknownLanded.joined(separator: ", "))
+                lines.append("  unknown outcomes that landed: " + Self.list(books.unknownLanded))
             }
             if !books.unknownNotLanded.isEmpty {
-                lines.append("  unknown outcomes that did not land: " + books.unknownNotLanded.joined(separator: ", "))
+                lines.append("  unknown outcomes that did not land: " + Self.list(books.unknownNotLanded))
             }
             for violation in books.violations {
                 lines.append("  violation: " + violation)
@@ -60,6 +60,14 @@ extension RunReport {
         lines.append("")
         lines.append("result: " + (self.passed ? "PASSED" : "FAILED"))
         return lines.joined(separator: "\n")
+    }
+
+    /// Ids listed in the table at most; the JSON report keeps more.
+    static let tableIDsMax = 5
+
+    static func list(_ ids: [String]) -> String {
+        let shown = ids.prefix(Self.tableIDsMax).joined(separator: ", ")
+        return ids.count > Self.tableIDsMax ? shown + " (first \(Self.tableIDsMax) of \(ids.count) listed in --json)" : shown
     }
 
     /// "201 9800 · 422 200", largest first.

@@ -37,7 +37,7 @@ struct SVGLineChart: Sendable {
             let value = yMax * Double(step) / 5
             let y = py(value)
             svg += "<line x1=\"\(Self.n(self.left))\" x2=\"\(Self.n(self.width - self.right))\" y1=\"\(Self.n(y))\" y2=\"\(Self.n(y))\" class=\"grid\"/>"
-            svg += "<text x=\"\(Self.n(self.left - 6))\" y=\"\(Self.n(y + 4))\" class=\"axis\" text-anchor=\"end\">\(Format.significant(value)) \(HTML.escape(self.yUnit))</text>"
+            svg += "<text x=\"\(Self.n(self.left - 6))\" y=\"\(Self.n(y + 4))\" class=\"axis\" text-anchor=\"end\">\(Self.tick(value)) \(HTML.escape(self.yUnit))</text>"
         }
         for tick in self.xTicks {
             let x = px(tick.x)
@@ -68,6 +68,14 @@ struct SVGLineChart: Sendable {
             return factor * magnitude
         }
         return 10 * magnitude
+    }
+
+    /// An axis label without needless decimals: 0, 40, 2.5, 0.25.
+    static func tick(_ value: Double) -> String {
+        if value == value.rounded() { return String(format: "%.0f", value) }
+        var text = String(format: "%.3f", value)
+        while text.hasSuffix("0") { text.removeLast() }
+        return text
     }
 
     private static func n(_ value: Double) -> String {
