@@ -1,0 +1,57 @@
+import CLibPQ
+
+extension PostgresConnection {
+    /// The most bytes handed to `PQputCopyData` at once.
+    static let copyChunkBytesMax = 64 * 1024
+
+    /// Runs `COPY … FROM STDIN` and streams `data` (in the COPY's format, text by default) to the
+    /// server in chunks. Returns the number of rows copied.
+    ///
+    /// A server-side failure (bad data, a violated constraint) is a `.server` error with its
+    /// SQLSTATE; a COPY that does not start or cannot be sent is a `.copy` error.
+    public func copyIn(_ sql: String, data: [UInt8], step: String = "copy") throws(PostgresError) -> Int {
+        try self.checkUsable(step: step)
+        try self.startCopyIn(sql, step: step)
+        let sentAll = data.withUnsafeBufferPointer { buffer -> Bool in
+            var offset = 0
+            while offset < buffer.count {
+                let length = min(Self.copyChunkBytesMax, buffer.count - offset)
+                let sent = buffer.baseAddress!.advanced(by: offset).withMemoryRebound(to: CChar.self, capacity: length) {
+                    PQputCopyData(self.handle, $0, Int32(length))
+                }
+                guard sent == 1 else { return false }
+                offset += length
+            }
+            return true
+        }
+        guard PQputCopyEnd(self.handle, sentAll ? nil : "client could not send all data") == 1 else {
+            throw self.error(from: nil, step: step)
+        }
+        let rows = try self.consume(PQgetResult(self.handle), step: step)
+        self.drainResults()
+        guard sentAll else {
+            throw PostgresError(kind: .copy, message: "sending COPY data failed", step: step)
+        }
+        try self.checkUsable(step: step)
+        return rows.affectedRows
+    }
+
+    /// Sends the COPY statement and checks that the server now waits for data.
+    private func startCopyIn(_ sql: String, step: String) throws(PostgresError) {
+        guard let result = PQexec(self.handle, sql) else {
+            throw self.error(from: nil, step: step)
+        }
+        defer { PQclear(result) }
+        switch PQresultStatus(result) {
+        case PGRES_COPY_IN:
+            return
+        case PGRES_FATAL_ERROR:
+            throw self.error(from: result, step: step)
+        case let status:
+            if status == PGRES_COPY_OUT || status == PGRES_COPY_BOTH {
+                self.abandonCopy(status)
+            }
+            throw PostgresError(kind: .copy, message: "statement is not COPY FROM STDIN", step: step)
+        }
+    }
+}

@@ -1,0 +1,79 @@
+import CLibPQ
+
+extension PostgresConnection {
+    /// BEGIN; body; COMMIT on this connection, rolling back on any error. Retrying is the pool's
+    /// business (`PostgresPool.withTransaction`); this runs one attempt.
+    func runTransaction<Value>(
+        _ isolation: IsolationLevel,
+        _ body: (PostgresConnection) throws -> Value
+    ) throws -> Value {
+        try self.execute(isolation.beginStatement, step: "begin")
+        self.lastServerError = nil
+        do {
+            let value = try body(self)
+            try self.commit()
+            return value
+        } catch let error as PostgresError {
+            self.rollbackAfterFailure()
+            throw self.rootCause(of: error)
+        } catch {
+            self.rollbackAfterFailure()
+            throw error
+        }
+    }
+
+    /// A COMMIT of an aborted transaction "succeeds" with the tag ROLLBACK, so check first: a
+    /// body that swallowed an error must not look committed.
+    func commit() throws(PostgresError) {
+        if PQtransactionStatus(self.handle) == PQTRANS_INERROR {
+            throw self.lastServerError
+                ?? PostgresError(
+                    kind: .server, sqlState: SQLState.inFailedSQLTransaction,
+                    message: "the transaction was aborted by an earlier error", step: "commit")
+        }
+        let result = try self.query("COMMIT", step: "commit")
+        guard result.commandTag == "COMMIT" else {
+            throw PostgresError(
+                kind: .server, sqlState: SQLState.inFailedSQLTransaction,
+                message: "the server rolled the transaction back at COMMIT", step: "commit")
+        }
+    }
+
+    /// Rolls an open transaction back; a connection that cannot roll back is given up.
+    func rollbackAfterFailure() {
+        guard !self.isBroken else { return }
+        switch PQtransactionStatus(self.handle) {
+        case PQTRANS_IDLE:
+            return
+        case PQTRANS_INTRANS, PQTRANS_INERROR:
+            do {
+                try self.execute("ROLLBACK", step: "rollback")
+            } catch {
+                self.markBroken("ROLLBACK failed: \(error.message)")
+            }
+        default:
+            self.markBroken("transaction state unknown after a failure")
+        }
+    }
+
+    /// Returns the connection to a clean idle state before the pool hands it to someone else:
+    /// a transaction left open by a caller is rolled back.
+    func resetForReuse() {
+        guard !self.isBroken else { return }
+        if PQpipelineStatus(self.handle) != PQ_PIPELINE_OFF {
+            self.markBroken("left in pipeline mode")
+            return
+        }
+        self.rollbackAfterFailure()
+    }
+
+    /// A statement that failed only because an earlier one in the same transaction already
+    /// failed (25P02) hides the cause; report the cause, so that a swallowed serialization
+    /// failure is still retried.
+    private func rootCause(of error: PostgresError) -> PostgresError {
+        if error.sqlState == SQLState.inFailedSQLTransaction, let cause = self.lastServerError, cause.isRetryable {
+            return cause
+        }
+        return error
+    }
+}

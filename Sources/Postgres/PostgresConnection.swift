@@ -1,0 +1,250 @@
+import CLibPQ
+public import Logging
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One libpq connection (`PGconn`), owned by exactly one Swift object and finished in `deinit`.
+///
+/// Every call blocks its thread, so a connection belongs on a thread pool (the pool runs callers'
+/// closures on its own threads). It is not `Sendable`: one thread uses it at a time, and the pool
+/// or a single owner guarantees that.
+///
+/// Every statement is sent with its values out of band (`PQexecParams`), in text format.
+/// Every `PGresult` is cleared on every path: results are handed straight to `consume(_:step:)`,
+/// which copies them into Swift values and clears them in a `defer`.
+public final class PostgresConnection {
+    let handle: OpaquePointer
+    let logger: Logger
+    /// The longest a socket wait in pipeline mode may take before the connection is given up.
+    let socketWaitTimeout: Duration
+    /// Keeps the logger alive for libpq's notice callback, which holds a raw pointer to it.
+    private let noticeSink: NoticeSink
+    /// Set when the connection is in a state that cannot be recovered (a broken pipeline, a
+    /// failed ROLLBACK, a socket timeout); the pool then replaces it.
+    private(set) var brokenReason: String?
+    /// The last error the server reported, so that a transaction whose body swallowed a
+    /// serialization failure still reports (and retries on) that failure at COMMIT.
+    var lastServerError: PostgresError?
+
+    /// Opens a connection, blocking for at most `configuration.connectTimeout`, and sets the
+    /// session up so that values have one text form: UTC time zone, ISO dates, hex bytea.
+    public init(url: String, configuration: PostgresConfiguration, logger: Logger) throws(PostgresError) {
+        let connectTimeoutSeconds = max(2, (configuration.connectTimeout.millisecondsRoundedUp + 999) / 1000)
+        // Defaults come before the URL so that a URL that sets them wins; the URL is expanded
+        // in place of `dbname` (expand_dbname = 1).
+        let parameters: [(String, String)] = [
+            ("connect_timeout", String(connectTimeoutSeconds)),
+            ("client_encoding", "UTF8"),
+            ("keepalives", "1"),
+            ("keepalives_idle", "30"),
+            ("keepalives_interval", "10"),
+            ("keepalives_count", "3"),
+            ("fallback_application_name", configuration.applicationName),
+            ("dbname", url),
+        ]
+        let connection = Self.withCStringArray(parameters.map(\.0)) { keywords in
+            Self.withCStringArray(parameters.map(\.1)) { values in
+                PQconnectdbParams(keywords, values, 1)
+            }
+        }
+        guard let connection else {
+            throw PostgresError(kind: .connect, message: "libpq could not allocate a connection", step: "connect")
+        }
+        guard PQstatus(connection) == CONNECTION_OK else {
+            let message = Self.libpqMessage(connection) ?? "connection failed"
+            PQfinish(connection)
+            throw PostgresError(kind: .connect, message: message, step: "connect")
+        }
+        self.handle = connection
+        self.logger = logger
+        self.socketWaitTimeout = (configuration.statementTimeout ?? .seconds(300)) + .seconds(30)
+        self.noticeSink = NoticeSink(logger: logger)
+        PQsetNoticeReceiver(connection, noticeReceiver, Unmanaged.passUnretained(self.noticeSink).toOpaque())
+
+        // Only integers are formatted into this text; nothing here comes from a caller.
+        let statementTimeoutMs = configuration.statementTimeout?.millisecondsRoundedUp ?? 0
+        let idleInTransactionTimeoutMs = configuration.idleInTransactionTimeout?.millisecondsRoundedUp ?? 0
+        do throws(PostgresError) {
+            try self.execute(
+                """
+                SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'iso_8601';
+                SET bytea_output = 'hex'; SET statement_timeout = \(statementTimeoutMs);
+                SET idle_in_transaction_session_timeout = \(idleInTransactionTimeoutMs)
+                """,
+                step: "connect"
+            )
+        } catch {
+            throw PostgresError(
+                kind: .connect, sqlState: error.sqlState, message: error.message, detail: error.detail, step: "connect")
+        }
+        logger.debug("database connection opened", metadata: ["db.backend_pid": "\(PQbackendPID(connection))"])
+    }
+
+    deinit {
+        PQfinish(self.handle)
+    }
+
+    /// True when the connection is lost or in a state the library cannot recover from.
+    public var isBroken: Bool {
+        self.brokenReason != nil || self.noticeSink.fatalMessage != nil || PQstatus(self.handle) != CONNECTION_OK
+    }
+
+    /// The server process serving this connection (`pg_backend_pid()`).
+    public var backendPID: Int32 {
+        PQbackendPID(self.handle)
+    }
+
+    /// The server's version as an integer, for example 150008 for 15.8.
+    public var serverVersion: Int {
+        Int(PQserverVersion(self.handle))
+    }
+
+    /// Runs one statement with its parameters bound out of band (extended protocol, text format)
+    /// and returns all its rows.
+    @discardableResult
+    public func query(
+        _ sql: String,
+        _ parameters: [PostgresParameter] = [],
+        step: String = "query"
+    ) throws(PostgresError) -> PostgresRows {
+        try self.checkUsable(step: step)
+        let result = try self.withParameterValues(parameters, step: step) { count, values in
+            PQexecParams(self.handle, sql, count, nil, values, nil, nil, 0)
+        }
+        return try self.consume(result, step: step)
+    }
+
+    /// Runs SQL through the simple protocol: it may hold several statements separated by
+    /// semicolons (migrations) but takes no parameters. Stops at the first failing statement.
+    public func execute(_ sql: String, step: String) throws(PostgresError) {
+        try self.checkUsable(step: step)
+        _ = try self.consume(PQexec(self.handle, sql), step: step)
+    }
+
+    /// Marks the connection as unusable; the pool closes it instead of handing it out again.
+    func markBroken(_ reason: String) {
+        if self.brokenReason == nil {
+            self.brokenReason = reason
+            self.logger.warning("database connection unusable", metadata: ["db.reason": "\(reason)"])
+        }
+    }
+
+    func checkUsable(step: String) throws(PostgresError) {
+        guard !self.isBroken else {
+            throw PostgresError(
+                kind: .connectionLost,
+                message: self.brokenReason ?? self.noticeSink.fatalMessage ?? Self.libpqMessage(self.handle)
+                    ?? "connection is closed",
+                step: step
+            )
+        }
+    }
+
+    /// Passes parameters to libpq as NUL-terminated strings in one buffer that lives for the call.
+    /// Text with an embedded NUL cannot be sent in text format, and Postgres stores no NUL in
+    /// text either, so it is refused with the SQLSTATE the server would use.
+    func withParameterValues<Result>(
+        _ parameters: [PostgresParameter],
+        step: String,
+        _ body: (Int32, UnsafePointer<UnsafePointer<CChar>?>?) -> Result
+    ) throws(PostgresError) -> Result {
+        guard parameters.count <= Self.parametersMax else {
+            throw PostgresError(
+                kind: .server, sqlState: "54000",
+                message: "\(parameters.count) parameters exceed the protocol's limit of \(Self.parametersMax)", step: step)
+        }
+        if parameters.isEmpty {
+            return body(0, nil)
+        }
+        var storage: [CChar] = []
+        storage.reserveCapacity(parameters.reduce(0) { $0 + ($1.text?.utf8.count ?? 0) + 1 })
+        var offsets: [Int?] = []
+        offsets.reserveCapacity(parameters.count)
+        for (index, parameter) in parameters.enumerated() {
+            guard let text = parameter.text else {
+                offsets.append(nil)
+                continue
+            }
+            offsets.append(storage.count)
+            for byte in text.utf8 {
+                guard byte != 0 else {
+                    throw PostgresError(
+                        kind: .server, sqlState: SQLState.characterNotInRepertoire,
+                        message: "parameter $\(index + 1) contains a NUL character", step: step)
+                }
+                storage.append(CChar(bitPattern: byte))
+            }
+            storage.append(0)
+        }
+        return storage.withUnsafeBufferPointer { buffer in
+            let pointers: [UnsafePointer<CChar>?] = offsets.map { offset in
+                offset.map { buffer.baseAddress! + $0 }
+            }
+            return pointers.withUnsafeBufferPointer { body(Int32(parameters.count), $0.baseAddress) }
+        }
+    }
+
+    static let parametersMax = 65_535
+
+    static func libpqMessage(_ connection: OpaquePointer) -> String? {
+        guard let message = PQerrorMessage(connection) else { return nil }
+        let text = String(cString: message).trimmingTrailingWhitespace
+        return text.isEmpty ? nil : text
+    }
+
+    /// Calls `body` with a NULL-terminated array of C strings that live for the call.
+    private static func withCStringArray<Result>(
+        _ strings: [String],
+        _ body: ([UnsafePointer<CChar>?]) -> Result
+    ) -> Result {
+        let copies = strings.map { strdup($0) }
+        defer { copies.forEach { free($0) } }
+        return body(copies.map { $0.map { UnsafePointer($0) } } + [nil])
+    }
+}
+
+/// Receives libpq's notices (for example "table … does not exist, skipping") so that they go to
+/// the logger instead of stderr. libpq also passes here an error that arrives while the
+/// connection is idle: that is the server saying why it is about to close the session (FATAL,
+/// for example 57P01 after pg_terminate_backend or a shutdown), so it marks the connection dead.
+private final class NoticeSink {
+    let logger: Logger
+    var fatalMessage: String?
+
+    init(logger: Logger) {
+        self.logger = logger
+    }
+}
+
+private func noticeReceiver(_ context: UnsafeMutableRawPointer?, _ result: OpaquePointer?) {
+    guard let context, let result else { return }
+    let sink = Unmanaged<NoticeSink>.fromOpaque(context).takeUnretainedValue()
+    func field(_ code: Unicode.Scalar) -> String {
+        PQresultErrorField(result, Int32(code.value)).map { String(cString: $0) } ?? ""
+    }
+    let severity = field("V")
+    if severity == "FATAL" || severity == "PANIC" {
+        sink.fatalMessage = field("M")
+        sink.logger.info(
+            "database server is closing the connection",
+            metadata: ["db.sqlstate": "\(field("C"))", "db.message": "\(field("M"))"])
+    } else {
+        sink.logger.debug("database notice", metadata: ["db.severity": "\(severity)", "db.notice": "\(field("M"))"])
+    }
+}
+
+extension String {
+    var trimmingTrailingWhitespace: String {
+        var text = Substring(self)
+        while let last = text.last, last.isWhitespace {
+            text.removeLast()
+        }
+        return String(text)
+    }
+}
