@@ -61,18 +61,39 @@ public enum InvariantChecker {
             found.append(.init(invariant: 2, detail: "history names unknown account \(id)"))
         }
 
-        // Posted transfers' amounts must equal their entries, two per movement.
-        var entrySums: [UUID: (debits: Int128, credits: Int128)] = [:]
+        // Each posted transfer has exactly one debit entry on its debit account and one credit
+        // entry on its credit account, both of its posted amount; other transfers have none.
+        // Sums alone would accept two half-entries or an entry on the wrong account.
+        var entriesByTransfer: [UUID: [Entry]] = [:]
         for entry in entries {
-            var sums = entrySums[entry.transferID, default: (0, 0)]
-            if entry.direction == .debit { sums.debits += Int128(entry.amount) } else { sums.credits += Int128(entry.amount) }
-            entrySums[entry.transferID] = sums
+            entriesByTransfer[entry.transferID, default: []].append(entry)
         }
-        for transfer in transfers {
-            let sums = entrySums[transfer.id, default: (0, 0)]
-            let expected = transfer.status == .posted ? Int128(transfer.postedAmount) : 0
-            if sums.debits != expected || sums.credits != expected {
-                found.append(.init(invariant: 2, detail: "transfer \(transfer.id) (\(transfer.status.rawValue), \(transfer.postedAmount)) has entries debiting \(sums.debits) and crediting \(sums.credits)"))
+        let transferIDs = Set(transfers.map(\.id))
+        for (id, orphans) in entriesByTransfer.sorted(by: { $0.key.uuidString < $1.key.uuidString }) where !transferIDs.contains(id) {
+            found.append(.init(invariant: 2, detail: "\(orphans.count) entries name unknown transfer \(id)"))
+        }
+        for transfer in transfers.sorted(by: { $0.sequence < $1.sequence }) {
+            let own = entriesByTransfer[transfer.id, default: []]
+            let postedAmountIsValid = switch transfer.status {
+            case .posted: transfer.isPending ? (1...max(1, transfer.amount)).contains(transfer.postedAmount) : transfer.postedAmount == transfer.amount
+            case .pending, .voided, .expired: transfer.postedAmount == 0
+            }
+            if !postedAmountIsValid {
+                found.append(.init(invariant: 2, detail: "transfer \(transfer.id) (\(transfer.status.rawValue), amount \(transfer.amount)) has posted_amount \(transfer.postedAmount)"))
+            }
+            let isExpected: Bool
+            if transfer.status == .posted {
+                let debits = own.filter { $0.direction == .debit }
+                let credits = own.filter { $0.direction == .credit }
+                isExpected = debits.count == 1 && credits.count == 1
+                    && debits[0].accountID == transfer.debitAccountID && credits[0].accountID == transfer.creditAccountID
+                    && debits[0].amount == transfer.postedAmount && credits[0].amount == transfer.postedAmount
+            } else {
+                isExpected = own.isEmpty
+            }
+            if !isExpected {
+                let listed = own.map { "\($0.direction.rawValue) \($0.amount) on \($0.accountID)" }.joined(separator: ", ")
+                found.append(.init(invariant: 2, detail: "transfer \(transfer.id) (\(transfer.status.rawValue), posted_amount \(transfer.postedAmount)) has entries [\(listed)]"))
             }
         }
 

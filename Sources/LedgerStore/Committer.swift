@@ -65,12 +65,14 @@ public final class Committer: Sendable {
     }
 
     /// Commits a request's writes and returns what became of them.
-    /// - Throws: `StoreError` (`.overloaded`, `.unavailable`, `.shuttingDown`, `.internalFault`).
+    /// - Throws: `StoreError` (`.overloaded`, `.unavailable`, `.shuttingDown`, `.internalFault`), or a
+    ///   `LedgerError` when the request holds more commands than one transaction may.
     public func submit(_ request: WriteRequest) async throws -> WriteReply {
-        precondition(
-            request.commands.count <= configuration.commandsPerTransactionMax,
-            "a write request above the per-transaction command limit must be refused before it gets here"
-        )
+        guard request.commands.count <= configuration.commandsPerTransactionMax else {
+            throw LedgerError.validation(
+                "a request may hold at most \(configuration.commandsPerTransactionMax) commands", field: "transfers"
+            )
+        }
         return try await withCheckedThrowingContinuation { continuation in
             switch queue.enqueue(Pending(request: request, continuation: continuation)) {
             case .enqueued:

@@ -9,11 +9,14 @@ import Glibc
 import Darwin
 #endif
 
-/// Timing tests: each bound below is the configured limit plus slack for a busy machine.
+/// Timing tests: each bound below is the configured limit plus slack for a busy machine. The
+/// whole test suite runs in parallel on two cores, so the slack is generous: these tests prove
+/// that a call ends long before the server would have answered, not how fast it ends (that is
+/// for benchmarks to measure).
 @Suite("RedisClient limits, timeouts and recovery", .serialized)
 struct RedisResilienceTests {
     /// Scheduling noise allowed on top of a configured limit.
-    static let slack: Duration = .milliseconds(150)
+    static let slack: Duration = .seconds(2)
 
     @Test("a reply slower than commandTimeout fails with .timeout in time; the next call uses a fresh connection")
     func commandTimeout() async throws {
@@ -26,7 +29,7 @@ struct RedisResilienceTests {
 
         let firstID = try #require(try await client.command(["CLIENT", "ID"]).int)
         let (elapsed, outcome) = await timed { () throws(RedisError) in
-            try await client.command(["BLPOP", uniqueKey("never-pushed"), "1"])
+            try await client.command(["BLPOP", uniqueKey("never-pushed"), "10"])
         }
         guard case .failure(let error) = outcome else {
             Issue.record("BLPOP on an empty list returned \(outcome)")
@@ -224,7 +227,7 @@ struct RedisResilienceTests {
             return
         }
         #expect(error.kind == .poolExhausted)
-        #expect(elapsed < .milliseconds(50), "took \(elapsed)")
+        #expect(elapsed < .milliseconds(250), "took \(elapsed)")
         #expect(await blocker.value?.kind == .timeout)
         try await client.ping()
     }
