@@ -44,7 +44,7 @@ public struct RateLimitMiddleware<Context: AuthenticatedRequestContext>: RouterM
             return try await next(request, context)
         }
         guard decision.allowed else {
-            context.logger.info("request rate limited", metadata: ["ledger.rate_limit.retry_after_s": "\(decision.retryAfterSeconds)"])
+            context.logger.debug("request rate limited", metadata: ["ledger.rate_limit.retry_after_s": "\(decision.retryAfterSeconds)"])
             var problem = AuthProblem(
                 status: .tooManyRequests, code: "rate_limited",
                 detail: "this API key has used its allowance of \(rate ?? limiter.configuration.defaultRatePerSecond) requests per second; retry after \(decision.retryAfterSeconds) s"

@@ -320,8 +320,8 @@ struct AuthMiddlewareTests {
         let problem = try #require(body, sourceLocation: sourceLocation)
         #expect(problem["code"] as? String == code, sourceLocation: sourceLocation)
         #expect(problem["status"] as? Int == Int(status.code), sourceLocation: sourceLocation)
-        #expect(problem["type"] as? String == "about:blank", sourceLocation: sourceLocation)
-        #expect(problem["title"] as? String == status.reasonPhrase, sourceLocation: sourceLocation)
+        #expect(problem["type"] as? String == "urn:ledger:problem:\(code)", sourceLocation: sourceLocation)
+        #expect((problem["title"] as? String)?.isEmpty == false, sourceLocation: sourceLocation)
         #expect((problem["detail"] as? String)?.isEmpty == false, sourceLocation: sourceLocation)
     }
 }
