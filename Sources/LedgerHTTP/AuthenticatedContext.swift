@@ -8,3 +8,6 @@ public protocol AuthenticatedRequestContext: RequestContext {
     /// The key's scopes, by name (`accounts:write`, `transfers:write`, `read`, `audit`).
     var scopes: Set<String> { get set }
 }
+
+/// The service's own context carries the key the access middlewares found.
+extension LedgerRequestContext: AuthenticatedRequestContext {}
