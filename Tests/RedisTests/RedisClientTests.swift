@@ -133,7 +133,8 @@ struct RedisClientTests {
             #expect(try await client.evalScript(script, keys: [key], args: ["a b", ""]) == expected)
             let before = try await evalshaCalls(client)
             #expect(try await client.evalScript(script, keys: [key], args: ["a b", ""]) == expected)
-            #expect(try await evalshaCalls(client) == before + 1, "a known script must run by EVALSHA")
+            // Other suites share this Redis and may run scripts meanwhile, so the count can only rise.
+            #expect(try await evalshaCalls(client) >= before + 1, "a known script must run by EVALSHA")
 
             _ = try await client.command(["SCRIPT", "FLUSH"])
             #expect(try await client.command(["SCRIPT", "EXISTS", hash]) == .array([.integer(0)]))
