@@ -250,6 +250,11 @@ BEGIN
     ELSE
         ALTER ROLE ledger LOGIN CREATEDB CREATEROLE;
     END IF;
+    -- The auditor role belongs to the whole cluster. The migration creates it too, but made
+    -- here once, before any migration runs, parallel test databases never race to create it.
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'ledger_auditor') THEN
+        CREATE ROLE ledger_auditor LOGIN;
+    END IF;
 END
 $$;
 EOF

@@ -1,4 +1,5 @@
 public import Hummingbird
+import LedgerStore
 public import Logging
 import NIOCore
 
@@ -58,10 +59,18 @@ public func buildRouter(
     let v1 = router.group()
 
     // MARK: Authentication and rate limiting
-    // AuthMiddleware (fills `context.apiKeyID` and `context.scopes`, answers 401/403) and
-    // RateLimitMiddleware (answers 429 with RateLimit-* headers) are added here, in that order:
-    // after the body limit and before idempotency, and only on the /v1 group, so health checks
-    // and metrics stay open.
+    // Only on the /v1 group, so health checks and metrics stay open; after the body limit and
+    // before idempotency, whose keys are scoped by the API key these find.
+    let keys = AuthKeyCache(
+        store: APIKeyStore(pool: services.pool),
+        timeToLive: configuration.apiKeyCacheTimeToLive, entriesMax: configuration.apiKeyCacheEntriesMax
+    )
+    v1.add(middleware: AuthMiddleware(keys: keys, policy: .ledger))
+    v1.add(
+        middleware: RateLimitMiddleware(
+            limiter: RateLimiter(redis: services.redis, configuration: configuration.rateLimit, logger: logger), keys: keys
+        )
+    )
 
     v1.add(
         middleware: IdempotencyMiddleware(

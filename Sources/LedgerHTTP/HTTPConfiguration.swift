@@ -11,6 +11,13 @@ public struct HTTPConfiguration: Sendable {
 
     public var idempotency = Idempotency()
 
+    /// Per-API-key rate limits and what to do when Redis cannot be asked (PRODUCT.md §4).
+    public var rateLimit = RateLimitConfiguration()
+    /// How long an API key lookup is reused; at most a second, so revocations are prompt.
+    public var apiKeyCacheTimeToLive: Duration = .seconds(1)
+    /// The most API key lookups remembered at once.
+    public var apiKeyCacheEntriesMax = 10_000
+
     /// How long /readyz waits for each of Postgres and Redis before calling it unavailable.
     public var readinessTimeout: Duration = .seconds(2)
 

@@ -9,6 +9,6 @@ struct LedgerCLI: AsyncParsableCommand {
             Every subcommand connects with DATABASE_URL (a libpq connection URI) or --database-url.
             Auditors use the read-only role `ledger_auditor` that the migrations create.
             """,
-        subcommands: [MigrateCommand.self]
+        subcommands: [MigrateCommand.self, KeysCommand.self, StatementCommand.self, TrialBalanceCommand.self, VerifyCommand.self]
     )
 }

@@ -26,6 +26,16 @@ struct ServerSettings {
           LEDGER_REDIS_TIMEOUT_MS         Redis connect and command timeout
                                           (default 50)
           LEDGER_WRITE_QUEUE_MAX          queued writes before 503 (default 16384)
+          LEDGER_RATE_LIMIT_DEFAULT_PER_SECOND
+                                          requests per second of API keys made
+                                          without --rate (default 1000)
+          LEDGER_RATE_LIMIT_DEFAULT_BURST burst of API keys made without --burst
+                                          (default 2000)
+          LEDGER_RATE_LIMIT_FAIL_CLOSED   refuse requests (503) while Redis cannot
+                                          be reached, instead of serving them
+                                          unlimited (default false)
+          LEDGER_RATE_LIMIT_TIMEOUT_MS    the most the rate limiter adds to a
+                                          request (default 50)
           LEDGER_SHUTDOWN_TIMEOUT_SECONDS graceful shutdown limit (default 30)
 
         SIGTERM or SIGINT stops accepting connections, lets in-flight requests
@@ -84,5 +94,10 @@ struct ServerSettings {
         redisTimeoutMilliseconds = try integer("LEDGER_REDIS_TIMEOUT_MS", in: 1...10_000, default: 50)
         writeQueueMax = try integer("LEDGER_WRITE_QUEUE_MAX", in: 1...1_000_000, default: 16_384)
         shutdownTimeoutSeconds = try integer("LEDGER_SHUTDOWN_TIMEOUT_SECONDS", in: 1...3_600, default: 30)
+        do {
+            http.rateLimit = try RateLimitConfiguration(environment: environment)
+        } catch {
+            throw ValidationError("\(error)")
+        }
     }
 }

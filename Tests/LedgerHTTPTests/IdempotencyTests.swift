@@ -138,16 +138,16 @@ struct IdempotencyTests {
             try await harness.test { client in
                 let key = "held-\(UUID())"
                 // The lock another instance would hold while it runs the first request.
-                _ = try await harness.redis.command(["SET", IdempotencyCache.lockKey(scope: "default", key: key), "other", "PX", "10000"])
+                _ = try await harness.redis.command(["SET", IdempotencyCache.lockKey(scope: harness.apiKeyID, key: key), "other", "PX", "10000"])
                 let response = try await client.post("/v1/accounts", #"{"currency":"USD"}"#, key: key)
                 #expect(response.status == .conflict)
                 #expect(try response.problemCode() == "idempotency_key_in_flight")
                 #expect(response.headers[.retryAfter] == "1")
                 #expect(try await harness.count("accounts") == 0)
                 // Our request must not have released the other holder's lock.
-                let lock = try await harness.redis.command(["GET", IdempotencyCache.lockKey(scope: "default", key: key)])
+                let lock = try await harness.redis.command(["GET", IdempotencyCache.lockKey(scope: harness.apiKeyID, key: key)])
                 #expect(lock.string == "other")
-                _ = try await harness.redis.command(["DEL", IdempotencyCache.lockKey(scope: "default", key: key)])
+                _ = try await harness.redis.command(["DEL", IdempotencyCache.lockKey(scope: harness.apiKeyID, key: key)])
                 #expect(try await client.post("/v1/accounts", #"{"currency":"USD"}"#, key: key).status == .created)
             }
         }
@@ -163,9 +163,9 @@ struct IdempotencyTests {
                 let key = "flush-\(UUID())"
                 let first = try await client.post("/v1/transfers", Self.transferBody(a, b, 11), key: key)
                 #expect(first.status == .created)
-                let cached = try await harness.redis.command(["EXISTS", IdempotencyCache.responseKey(scope: "default", key: key)])
+                let cached = try await harness.redis.command(["EXISTS", IdempotencyCache.responseKey(scope: harness.apiKeyID, key: key)])
                 #expect(cached.int == 1)
-                #expect(try await harness.redis.command(["GET", IdempotencyCache.lockKey(scope: "default", key: key)]).isNull)
+                #expect(try await harness.redis.command(["GET", IdempotencyCache.lockKey(scope: harness.apiKeyID, key: key)]).isNull)
 
                 _ = try await harness.redis.command(["FLUSHDB"])
                 let replayed = try await client.post("/v1/transfers", Self.transferBody(a, b, 11), key: key)
@@ -176,7 +176,7 @@ struct IdempotencyTests {
                 let metrics = try await client.get("/metrics").text
                 #expect(metrics.contains(#"ledger_idempotency_total{outcome="replay_postgres"} 1"#), "\(metrics)")
                 // The replay from Postgres filled the cache again.
-                #expect(try await harness.redis.command(["EXISTS", IdempotencyCache.responseKey(scope: "default", key: key)]).int == 1)
+                #expect(try await harness.redis.command(["EXISTS", IdempotencyCache.responseKey(scope: harness.apiKeyID, key: key)]).int == 1)
                 let fromCache = try await client.post("/v1/transfers", Self.transferBody(a, b, 11), key: key)
                 #expect(fromCache.bytes == first.bytes)
                 #expect(try await client.get("/metrics").text.contains(#"ledger_idempotency_total{outcome="replay_redis"} 1"#))
@@ -192,15 +192,16 @@ struct IdempotencyTests {
                 await harness.committer.shutdown()
                 let failed = try await client.post("/v1/accounts", #"{"currency":"USD"}"#, key: key)
                 #expect(failed.status == .serviceUnavailable)
-                #expect(try await harness.redis.command(["GET", IdempotencyCache.lockKey(scope: "default", key: key)]).isNull)
-                #expect(try await harness.redis.command(["GET", IdempotencyCache.responseKey(scope: "default", key: key)]).isNull)
+                #expect(try await harness.redis.command(["GET", IdempotencyCache.lockKey(scope: harness.apiKeyID, key: key)]).isNull)
+                #expect(try await harness.redis.command(["GET", IdempotencyCache.responseKey(scope: harness.apiKeyID, key: key)]).isNull)
             }
             // The same key on a running service runs the request.
             let fresh = Committer(pool: harness.database.pool, logger: harness.logger)
             fresh.start()
             let services = LedgerServices(committer: fresh, reader: harness.reader, pool: harness.database.pool, redis: harness.redis, metricsRegistry: .init())
             let app = buildApplication(services, configuration: harness.configuration, logger: harness.logger)
-            try await app.test(.router) { client in
+            try await app.test(.router) { routerClient in
+                let client = harness.authorized(routerClient)
                 let retried = try await client.post("/v1/accounts", #"{"currency":"USD"}"#, key: key)
                 #expect(retried.status == .created)
                 #expect(retried.headers[IdempotencyKey.replayedHeaderName] == nil)

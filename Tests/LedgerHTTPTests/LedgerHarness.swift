@@ -6,6 +6,7 @@ import HummingbirdTesting
 import LedgerStore
 import LedgerTestSupport
 import Logging
+import NIOCore
 import Postgres
 import Prometheus
 import Redis
@@ -20,6 +21,9 @@ struct LedgerHarness: Sendable {
     let registry: PrometheusCollectorRegistry
     let configuration: HTTPConfiguration
     let logger: Logger
+    /// The API key every request of `test` carries: all scopes, limits no test reaches.
+    let apiKeyID: String
+    let apiKey: APIKeySecret
 
     var services: LedgerServices {
         LedgerServices(committer: committer, reader: reader, pool: database.pool, redis: redis, metricsRegistry: registry)
@@ -53,8 +57,12 @@ struct LedgerHarness: Sendable {
         // Few connections each: many tests run at once against one server.
         let database = try await TestDatabase.create(label: label, connectionsMax: 4, logger: logger)
         var redisConfiguration: RedisConfiguration
+        let apiKey: (key: APIKey, secret: APIKeySecret)
         do {
             redisConfiguration = try RedisConfiguration(url: redisURL ?? Self.redisURL)
+            apiKey = try await APIKeyStore(pool: database.pool).create(
+                name: "harness", scopes: Set(APIKeyScope.allCases), ratePerSecond: APIKey.limitMax, burst: APIKey.limitMax
+            )
         } catch {
             await database.drop()
             throw error
@@ -74,7 +82,8 @@ struct LedgerHarness: Sendable {
         configure(&configuration)
         let harness = LedgerHarness(
             database: database, redis: redis, committer: committer, reader: LedgerReader(pool: database.pool),
-            registry: PrometheusCollectorRegistry(), configuration: configuration, logger: logger
+            registry: PrometheusCollectorRegistry(), configuration: configuration, logger: logger,
+            apiKeyID: apiKey.key.id, apiKey: apiKey.secret
         )
         let result: Result<Value, any Error>
         do {
@@ -92,9 +101,16 @@ struct LedgerHarness: Sendable {
         buildApplication(services, configuration: configuration, logger: logger)
     }
 
-    /// Runs `test` against the router in process.
+    /// Runs `test` against the router in process, every request carrying the harness's API key.
     func test<Value: Sendable>(_ test: @Sendable (any TestClientProtocol) async throws -> Value) async throws -> Value {
-        try await application().test(.router, test)
+        try await application().test(.router) { client in
+            try await test(authorized(client))
+        }
+    }
+
+    /// A client that sends the harness's API key with every request that names none.
+    func authorized(_ client: any TestClientProtocol) -> any TestClientProtocol {
+        AuthorizedTestClient(client: client, authorization: "Bearer \(apiKey.text)")
     }
 
     /// Rows in a table, read straight from Postgres: the check that a refused request wrote nothing.
@@ -111,5 +127,21 @@ struct LedgerHarness: Sendable {
             counts[table] = try await count(table)
         }
         return counts
+    }
+}
+
+/// Adds `Authorization` to requests that carry none, so tests about the ledger need not.
+struct AuthorizedTestClient: TestClientProtocol {
+    let client: any TestClientProtocol
+    let authorization: String
+
+    var port: Int? { client.port }
+
+    func executeRequest(uri: String, method: HTTPRequest.Method, headers: HTTPFields, body: ByteBuffer?) async throws -> TestResponse {
+        var headers = headers
+        if headers[.authorization] == nil {
+            headers[.authorization] = authorization
+        }
+        return try await client.executeRequest(uri: uri, method: method, headers: headers, body: body)
     }
 }

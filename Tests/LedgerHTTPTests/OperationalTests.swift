@@ -116,7 +116,8 @@ struct OperationalTests {
     @Test("over a real socket: write, read, replay, refuse and request ids")
     func live() async throws {
         try await LedgerHarness.with(label: "live") { harness in
-            try await harness.application().test(.live) { client in
+            try await harness.application().test(.live) { liveClient in
+                let client = harness.authorized(liveClient)
                 let a = try await client.createAccount()
                 let b = try await client.createAccount()
                 let key = "live-\(UUID())"
