@@ -33,8 +33,10 @@ struct IdempotencyPropertyTests {
         for iteration in 0..<Self.iterations {
             let seed = Self.baseSeed &+ UInt64(iteration) &* 7_919
             let outcome = try await run(seed: seed)
+            // A plain Bool, so the failure shows the message below rather than a dump of the array.
+            let holds = outcome.problems.isEmpty
             #expect(
-                outcome.problems.isEmpty,
+                holds,
                 """
                 idempotency property failed; replay with `make proptest SEED=\(seed) ITERATIONS=1` \
                 (PROPTEST_SEED=\(seed) PROPTEST_ITERATIONS=1):
@@ -43,7 +45,7 @@ struct IdempotencyPropertyTests {
                 \(outcome.program)
                 """
             )
-            if !outcome.problems.isEmpty { return }
+            if !holds { return }
             if Self.environment["PROPTEST_VERBOSE"] != nil { print("seed \(seed): \(outcome.coverage)") }
         }
     }
