@@ -214,21 +214,23 @@ struct RedisResilienceTests {
         var configuration = try testConfiguration()
         configuration.connectionsMax = 1
         configuration.waitersMax = 0
-        configuration.commandTimeout = .milliseconds(400)
-        configuration.connectTimeout = .milliseconds(400)
+        // The blocker holds the only connection for 3 s, so a caller that waited for it instead
+        // of failing at once would take seconds; the 1 s bound leaves room for a busy machine.
+        configuration.commandTimeout = .seconds(3)
+        configuration.connectTimeout = .seconds(1)
         let client = RedisClient(configuration: configuration, logger: LogRecorder().logger)
         defer { Task { await client.close() } }
         try await client.ping()
 
-        let blocker = Task { await failure { () throws(RedisError) in try await client.command(["BLPOP", uniqueKey("held"), "1"]) } }
-        try await Task.sleep(for: .milliseconds(100))
+        let blocker = Task { await failure { () throws(RedisError) in try await client.command(["BLPOP", uniqueKey("held"), "10"]) } }
+        try await Task.sleep(for: .milliseconds(300))
         let (elapsed, outcome) = await timed { () throws(RedisError) in try await client.ping() }
         guard case .failure(let error) = outcome else {
             Issue.record("PING got a connection that BLPOP holds")
             return
         }
         #expect(error.kind == .poolExhausted)
-        #expect(elapsed < .milliseconds(250), "took \(elapsed)")
+        #expect(elapsed < .seconds(1), "took \(elapsed)")
         #expect(await blocker.value?.kind == .timeout)
         try await client.ping()
     }
