@@ -92,10 +92,7 @@ public final class Committer: Sendable {
         let commandsMax = configuration.commandsPerTransactionMax
         let requestsMax = configuration.requestsPerTransactionMax
         while true {
-            let group = await queue.take { taken, next in
-                taken.count < requestsMax
-                    && taken.reduce(0, { $0 + $1.request.commands.count }) + next.request.commands.count <= commandsMax
-            }
+            let group = await queue.take(countMax: requestsMax, weightMax: commandsMax) { $0.request.commands.count }
             if group.isEmpty { return }
             await commit(group)
         }

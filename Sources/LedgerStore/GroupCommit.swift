@@ -227,7 +227,8 @@ struct GroupCommit {
             ))
         }
 
-        let changed = engine.changedAccountIDs.sorted { $0.uuidString < $1.uuidString }.compactMap { engine.accounts[$0] }
+        // The rows are locked already, so the update's order does not matter.
+        let changed = engine.changedAccountIDs.compactMap { engine.accounts[$0] }
         if !changed.isEmpty {
             statements.append((
                 "UPDATE accounts a SET debits_pending = u.dp, debits_posted = u.dpo, credits_pending = u.cp,"

@@ -35,15 +35,22 @@ final class WriteQueue<Item: Sendable>: Sendable {
         return result
     }
 
-    /// Takes the oldest items, as many as `fits` accepts in order (always at least one), waiting
-    /// while the queue is empty. Returns an empty array once the queue is closed and drained.
-    func take(while fits: (_ taken: [Item], _ next: Item) -> Bool) async -> [Item] {
+    /// Takes the oldest items, at most `countMax` of them and at most `weightMax` of summed
+    /// `weight` (always at least one), waiting while the queue is empty. Returns an empty array
+    /// once the queue is closed and drained. The running sum keeps the work under the lock
+    /// linear in the items taken.
+    func take(countMax: Int, weightMax: Int, weight: (Item) -> Int) async -> [Item] {
         while true {
             let batch = state.withLock { state -> [Item]? in
                 guard state.count > 0 else { return state.closed ? [] : nil }
                 var taken: [Item] = []
-                while state.head < state.items.count, taken.isEmpty || fits(taken, state.items[state.head]) {
-                    taken.append(state.items[state.head])
+                var takenWeight = 0
+                while state.head < state.items.count, taken.count < countMax {
+                    let next = state.items[state.head]
+                    let nextWeight = weight(next)
+                    guard taken.isEmpty || takenWeight + nextWeight <= weightMax else { break }
+                    taken.append(next)
+                    takenWeight += nextWeight
                     state.head += 1
                 }
                 // Compact now and then so the array does not grow without bound.
