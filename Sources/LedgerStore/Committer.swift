@@ -129,7 +129,7 @@ public final class Committer: Sendable {
     }
 
     private func commitOnce(_ requests: [WriteRequest]) async throws -> [WriteReply] {
-        try await pool.withTransaction(.serializable, retry: configuration.retry, logger: logger) { connection in
+        try await pool.withTransaction(.serializable, retry: configuration.retry, pipelined: true, logger: logger) { connection in
             try GroupCommit(requests: requests).run(on: connection)
         }
     }

@@ -5,9 +5,10 @@ import Postgres
 /// One transaction's worth of write requests, run synchronously on a leased connection.
 ///
 /// Two round trips: a pipeline of reads (idempotency keys, the accounts locked in id order,
-/// the transfers named, the clock, sequence numbers), then, after the engine has run in memory,
-/// a pipeline of set-based writes. `run` is re-entrant: a serialization retry runs it again from
-/// the start on a fresh transaction.
+/// the transfers named, the clock, sequence numbers) that also carries the BEGIN, then, after
+/// the engine has run in memory, a pipeline of set-based writes that ends with the COMMIT. The
+/// statements are fixed texts, prepared once per connection. `run` is re-entrant: a
+/// serialization retry runs it again from the start on a fresh transaction.
 struct GroupCommit {
     let requests: [WriteRequest]
 
@@ -22,7 +23,7 @@ struct GroupCommit {
     }
 
     func run(on connection: PostgresConnection) throws -> [WriteReply] {
-        let reads = try connection.pipeline(readStatements(), step: "read group")
+        let reads = try connection.pipeline(readStatements(), step: "read group", prepared: true)
         let storedKeys = try decodeKeys(reads[0])
         var chainHeads: [UUID: [UInt8]] = [:]
         var accounts: [Account] = []
@@ -64,9 +65,7 @@ struct GroupCommit {
         }
 
         let writes = writeStatements(engine: engine, chainHeads: chainHeads, newKeys: newKeys)
-        if !writes.isEmpty {
-            _ = try connection.pipeline(writes, step: "write group")
-        }
+        _ = try connection.pipeline(writes, step: "write group", committing: true, prepared: true)
         return replies
     }
 
@@ -119,9 +118,12 @@ struct GroupCommit {
             // Every account the group touches, locked once and in id order so that groups of
             // several instances can wait for each other but never deadlock.
             (
-                "SELECT \(Columns.account) FROM accounts WHERE id = ANY($1::uuid[]) OR id IN ("
-                    + "SELECT debit_account_id FROM transfers WHERE id = ANY($2::uuid[])"
-                    + " UNION ALL SELECT credit_account_id FROM transfers WHERE id = ANY($2::uuid[]))"
+                // The ids are gathered into one array first: an OR of `= ANY` and a subquery
+                // makes the planner scan the whole table, under a lock, on every commit.
+                "SELECT \(Columns.account) FROM accounts WHERE id = ANY(ARRAY("
+                    + "SELECT unnest($1::uuid[])"
+                    + " UNION SELECT debit_account_id FROM transfers WHERE id = ANY($2::uuid[])"
+                    + " UNION SELECT credit_account_id FROM transfers WHERE id = ANY($2::uuid[])))"
                     + " ORDER BY id FOR NO KEY UPDATE",
                 [.array(Array(accountIDs)), transferIDList]
             ),

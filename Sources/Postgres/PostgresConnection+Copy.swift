@@ -10,7 +10,7 @@ extension PostgresConnection {
     /// A server-side failure (bad data, a violated constraint) is a `.server` error with its
     /// SQLSTATE; a COPY that does not start or cannot be sent is a `.copy` error.
     public func copyIn(_ sql: String, data: [UInt8], step: String = "copy") throws(PostgresError) -> Int {
-        try self.checkUsable(step: step)
+        try self.readyForStatement(step: step)
         try self.startCopyIn(sql, step: step)
         let sentAll = data.withUnsafeBufferPointer { buffer -> Bool in
             var offset = 0
@@ -32,7 +32,7 @@ extension PostgresConnection {
         guard sentAll else {
             throw PostgresError(kind: .copy, message: "sending COPY data failed", step: step)
         }
-        try self.checkUsable(step: step)
+        try self.readyForStatement(step: step)
         return rows.affectedRows
     }
 

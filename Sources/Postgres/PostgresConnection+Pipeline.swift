@@ -14,21 +14,49 @@ extension PostgresConnection {
     /// transaction, so a failing statement undoes the ones before it; inside a transaction it
     /// aborts that transaction.
     ///
-    /// On failure the first error is thrown, its `step` naming the statement: `pipeline[2]`.
-    /// The connection stays usable.
+    /// - Inside a pipelined transaction (`PostgresPool.withTransaction(pipelined: true)`), the
+    ///   first pipeline also carries the BEGIN, and `committing: true` appends the COMMIT, so a
+    ///   whole transaction can take as few as one round trip.
+    /// - `prepared: true` prepares each statement once per session (by its SQL text) and then
+    ///   only binds and executes it, which spares the server parsing and analysing it again.
+    ///   Meant for the few fixed statements of a hot path; the number of prepared statements per
+    ///   session is bounded, beyond which statements are sent unprepared.
+    ///
+    /// On failure the first error is thrown, its `step` naming the statement: `pipeline[2]`
+    /// (`begin` or `commit` for the statements added here). The connection stays usable.
     ///
     /// Statements are sent with the socket in non-blocking mode, reading results into libpq's
     /// buffer whenever the server pushes back, so a large batch cannot deadlock with the server.
     public func pipeline(
         _ statements: [(sql: String, params: [PostgresParameter])],
-        step: String = "pipeline"
+        step: String = "pipeline",
+        committing: Bool = false,
+        prepared: Bool = false
     ) throws(PostgresError) -> [PostgresRows] {
         try self.checkUsable(step: step)
-        guard !statements.isEmpty else { return [] }
+        guard !statements.isEmpty || committing else { return [] }
         // Refuse bad parameters before anything is sent, so a refusal never leaves half a batch.
         for (index, statement) in statements.enumerated() {
             _ = try self.withParameterValues(statement.params, step: "\(step)[\(index)]") { _, _ in () }
         }
+        let begin = self.deferredBegin
+        if committing, begin == nil, PQtransactionStatus(self.handle) != PQTRANS_INTRANS {
+            throw PostgresError(kind: .server, message: "no open transaction to commit", step: "commit")
+        }
+        var items: [PipelineItem] = []
+        items.reserveCapacity(statements.count + 2)
+        if let begin {
+            items.append(PipelineItem(sql: begin.beginStatement, params: [], step: "begin", role: .begin, prepared: false))
+        }
+        for (index, statement) in statements.enumerated() {
+            items.append(PipelineItem(
+                sql: statement.sql, params: statement.params, step: "\(step)[\(index)]", role: .statement, prepared: prepared))
+        }
+        if committing {
+            items.append(PipelineItem(sql: "COMMIT", params: [], step: "commit", role: .commit, prepared: false))
+        }
+        self.deferredBegin = nil
+
         guard PQenterPipelineMode(self.handle) == 1 else {
             throw self.error(from: nil, step: step)
         }
@@ -36,10 +64,20 @@ extension PostgresConnection {
         // single statements are not thrown here but collected in `results.firstError`.
         let results: (rows: [PostgresRows], firstError: PostgresError?)
         do throws(PostgresError) {
-            try self.sendPipeline(statements, step: step)
-            results = try self.readPipeline(count: statements.count, step: step)
+            let newlyPrepared = try self.sendPipeline(&items, step: step)
+            results = try self.readPipeline(items, step: step)
+            if results.firstError == nil {
+                for (sql, name) in newlyPrepared { self.preparedStatements[sql] = name }
+            }
         } catch {
             self.markBroken("pipeline failed: \(error.message)")
+            // Nothing can have committed when the pipeline held the BEGIN but no COMMIT, so a
+            // connection found dead here is like one found dead at BEGIN: safe to retry.
+            if begin != nil, !committing, error.kind == .connectionLost {
+                var atBegin = error
+                atBegin.step = "begin"
+                throw atBegin
+            }
             throw error
         }
         guard PQexitPipelineMode(self.handle) == 1 else {
@@ -49,21 +87,62 @@ extension PostgresConnection {
         if let failure = results.firstError {
             throw failure
         }
+        if committing {
+            self.committedInPipeline = true
+        }
         return results.rows
     }
 
-    private func sendPipeline(_ statements: [(sql: String, params: [PostgresParameter])], step: String) throws(PostgresError) {
+    /// Prepared statements kept per session; past this, statements go out unprepared.
+    static let preparedStatementsMax = 64
+
+    struct PipelineItem {
+        enum Role { case begin, statement, commit }
+        var sql: String
+        var params: [PostgresParameter]
+        var step: String
+        var role: Role
+        var prepared: Bool
+        /// Set while sending: the name under which this item is prepared in this pipeline.
+        var preparesName: String? = nil
+    }
+
+    /// Sends the items and the sync; returns the statements prepared in this pipeline, which
+    /// count as prepared only once the whole pipeline has succeeded.
+    private func sendPipeline(_ items: inout [PipelineItem], step: String) throws(PostgresError) -> [(String, String)] {
         guard PQsetnonblocking(self.handle, 1) == 0 else {
             self.markBroken("could not switch to non-blocking mode")
             throw self.error(from: nil, step: step)
         }
-        for (index, statement) in statements.enumerated() {
-            let sent = try self.withParameterValues(statement.params, step: "\(step)[\(index)]") { count, values in
-                PQsendQueryParams(self.handle, statement.sql, count, nil, values, nil, nil, 0)
+        var newlyPrepared: [(String, String)] = []
+        for index in items.indices {
+            let item = items[index]
+            var name = item.prepared ? self.preparedStatements[item.sql] : nil
+            if item.prepared, name == nil, self.preparedNamesIssued < Self.preparedStatementsMax,
+                !newlyPrepared.contains(where: { $0.0 == item.sql })
+            {
+                self.preparedNamesIssued += 1
+                let fresh = "pipeline_\(self.preparedNamesIssued)"
+                guard PQsendPrepare(self.handle, fresh, item.sql, Int32(item.params.count), nil) == 1 else {
+                    self.markBroken("pipeline prepare failed")
+                    throw self.error(from: nil, step: item.step)
+                }
+                items[index].preparesName = fresh
+                newlyPrepared.append((item.sql, fresh))
+                name = fresh
+            } else if item.prepared, name == nil {
+                name = newlyPrepared.first(where: { $0.0 == item.sql })?.1
+            }
+            let sent = try self.withParameterValues(item.params, step: item.step) { count, values in
+                if let name {
+                    PQsendQueryPrepared(self.handle, name, count, values, nil, nil, 0)
+                } else {
+                    PQsendQueryParams(self.handle, item.sql, count, nil, values, nil, nil, 0)
+                }
             }
             guard sent == 1 else {
                 self.markBroken("pipeline send failed")
-                throw self.error(from: nil, step: "\(step)[\(index)]")
+                throw self.error(from: nil, step: item.step)
             }
             try self.flushWithoutBlocking(step: step)
         }
@@ -76,42 +155,32 @@ extension PostgresConnection {
             self.markBroken("could not switch back to blocking mode")
             throw self.error(from: nil, step: step)
         }
+        return newlyPrepared
     }
 
-    private func readPipeline(count: Int, step: String) throws(PostgresError) -> (rows: [PostgresRows], firstError: PostgresError?) {
+    /// Reads one result per item (two for an item that was also prepared), then the sync.
+    /// Rows are returned for the caller's statements only.
+    private func readPipeline(_ items: [PipelineItem], step: String) throws(PostgresError) -> (rows: [PostgresRows], firstError: PostgresError?) {
         var rows: [PostgresRows] = []
-        rows.reserveCapacity(count)
+        rows.reserveCapacity(items.count)
         var firstError: PostgresError?
-        for index in 0..<count {
-            guard let result = PQgetResult(self.handle) else {
-                self.markBroken("pipeline ended early")
-                throw self.error(from: nil, step: "\(step)[\(index)]")
+        for item in items {
+            if item.preparesName != nil {
+                _ = try self.readPipelineResult(step: item.step, firstError: &firstError)
             }
-            do {
-                defer { PQclear(result) }
-                switch PQresultStatus(result) {
-                case PGRES_TUPLES_OK, PGRES_COMMAND_OK, PGRES_EMPTY_QUERY:
-                    rows.append(Self.rows(of: result))
-                case PGRES_PIPELINE_ABORTED:
-                    rows.append(PostgresRows())
-                case PGRES_FATAL_ERROR:
-                    let error = self.error(from: result, step: "\(step)[\(index)]")
-                    firstError = firstError ?? error
-                    rows.append(PostgresRows())
-                default:
-                    self.markBroken("unexpected result in pipeline")
-                    throw PostgresError(
-                        kind: .server, message: "unexpected result status in pipeline", step: "\(step)[\(index)]")
+            let (result, commandTag) = try self.readPipelineResult(step: item.step, firstError: &firstError)
+            switch item.role {
+            case .statement:
+                rows.append(result)
+            case .begin:
+                break
+            case .commit:
+                // A COMMIT of an aborted transaction answers ROLLBACK; an earlier error explains it.
+                if firstError == nil, commandTag != "COMMIT" {
+                    firstError = PostgresError(
+                        kind: .server, sqlState: SQLState.inFailedSQLTransaction,
+                        message: "the server rolled the transaction back at COMMIT", step: "commit")
                 }
-            }
-            if PQstatus(self.handle) != CONNECTION_OK {
-                throw firstError ?? self.error(from: nil, step: "\(step)[\(index)]")
-            }
-            // Each statement's results end with a null result.
-            if let extra = PQgetResult(self.handle) {
-                PQclear(extra)
-                self.markBroken("statement in pipeline returned several results")
-                throw PostgresError(kind: .server, message: "several results for one statement", step: "\(step)[\(index)]")
             }
         }
         guard let sync = PQgetResult(self.handle) else {
@@ -125,6 +194,44 @@ extension PostgresConnection {
             throw PostgresError(kind: .server, message: "expected the pipeline's sync result", step: step)
         }
         return (rows, firstError)
+    }
+
+    /// Reads one statement's result and the null result that ends it.
+    private func readPipelineResult(
+        step: String, firstError: inout PostgresError?
+    ) throws(PostgresError) -> (rows: PostgresRows, commandTag: String?) {
+        guard let result = PQgetResult(self.handle) else {
+            self.markBroken("pipeline ended early")
+            throw self.error(from: nil, step: step)
+        }
+        var rows = PostgresRows()
+        var commandTag: String?
+        do {
+            defer { PQclear(result) }
+            switch PQresultStatus(result) {
+            case PGRES_TUPLES_OK, PGRES_COMMAND_OK, PGRES_EMPTY_QUERY:
+                rows = Self.rows(of: result)
+                commandTag = rows.commandTag
+            case PGRES_PIPELINE_ABORTED:
+                break
+            case PGRES_FATAL_ERROR:
+                let error = self.error(from: result, step: step)
+                firstError = firstError ?? error
+            default:
+                self.markBroken("unexpected result in pipeline")
+                throw PostgresError(kind: .server, message: "unexpected result status in pipeline", step: step)
+            }
+        }
+        if PQstatus(self.handle) != CONNECTION_OK {
+            throw firstError ?? self.error(from: nil, step: step)
+        }
+        // Each statement's results end with a null result.
+        if let extra = PQgetResult(self.handle) {
+            PQclear(extra)
+            self.markBroken("statement in pipeline returned several results")
+            throw PostgresError(kind: .server, message: "several results for one statement", step: step)
+        }
+        return (rows, commandTag)
     }
 
     /// Flushes libpq's output buffer in non-blocking mode. While the server cannot take more

@@ -13,7 +13,7 @@ extension PostgresConnection {
         step: String = "query",
         _ body: (PostgresRow) throws -> Void
     ) throws {
-        try self.checkUsable(step: step)
+        try self.readyForStatement(step: step)
         let sent = try self.withParameterValues(parameters, step: step) { count, values in
             PQsendQueryParams(self.handle, sql, count, nil, values, nil, nil, 0)
         }
@@ -56,7 +56,7 @@ extension PostgresConnection {
         if let failure {
             throw failure
         }
-        try self.checkUsable(step: step)
+        try self.readyForStatement(step: step)
     }
 
     /// Asks the server to cancel the statement in progress, so that draining the rest of a

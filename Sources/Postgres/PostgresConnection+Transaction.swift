@@ -3,14 +3,33 @@ import CLibPQ
 extension PostgresConnection {
     /// BEGIN; body; COMMIT on this connection, rolling back on any error. Retrying is the pool's
     /// business (`PostgresPool.withTransaction`); this runs one attempt.
+    ///
+    /// When `pipelined`, BEGIN is not sent on its own but in front of the body's first
+    /// statements, and the body may end the transaction with `pipeline(_:committing: true)`.
     func runTransaction<Value>(
         _ isolation: IsolationLevel,
+        pipelined: Bool = false,
         _ body: (PostgresConnection) throws -> Value
     ) throws -> Value {
-        try self.execute(isolation.beginStatement, step: "begin")
+        self.committedInPipeline = false
+        if pipelined {
+            try self.checkUsable(step: "begin")
+            self.deferredBegin = isolation
+        } else {
+            try self.execute(isolation.beginStatement, step: "begin")
+        }
         self.lastServerError = nil
         do {
+            defer { self.deferredBegin = nil }
             let value = try body(self)
+            if self.committedInPipeline {
+                self.committedInPipeline = false
+                return value
+            }
+            if self.deferredBegin != nil {
+                // The body sent nothing, so no transaction was ever opened.
+                return value
+            }
             try self.commit()
             return value
         } catch let error as PostgresError {

@@ -31,6 +31,16 @@ public final class PostgresConnection {
     /// The last error the server reported, so that a transaction whose body swallowed a
     /// serialization failure still reports (and retries on) that failure at COMMIT.
     var lastServerError: PostgresError?
+    /// The BEGIN of a pipelined transaction, not sent yet: it goes out in front of the body's
+    /// first statements, saving a round trip (`PostgresPool.withTransaction(pipelined:)`).
+    var deferredBegin: IsolationLevel?
+    /// Set when a pipeline ended the current transaction with its own COMMIT.
+    var committedInPipeline = false
+    /// Statements prepared on this session, by SQL text (`pipeline(_:step:prepared:)`).
+    var preparedStatements: [String: String] = [:]
+    /// Names handed out so far; a name is never reused, so a prepare that failed or was rolled
+    /// back cannot collide with a later one.
+    var preparedNamesIssued = 0
 
     /// Opens a connection, blocking for at most `configuration.connectTimeout`, and sets the
     /// session up so that values have one text form: UTC time zone, ISO dates, hex bytea.
@@ -113,7 +123,7 @@ public final class PostgresConnection {
         _ parameters: [PostgresParameter] = [],
         step: String = "query"
     ) throws(PostgresError) -> PostgresRows {
-        try self.checkUsable(step: step)
+        try self.readyForStatement(step: step)
         let result = try self.withParameterValues(parameters, step: step) { count, values in
             PQexecParams(self.handle, sql, count, nil, values, nil, nil, 0)
         }
@@ -123,7 +133,7 @@ public final class PostgresConnection {
     /// Runs SQL through the simple protocol: it may hold several statements separated by
     /// semicolons (migrations) but takes no parameters. Stops at the first failing statement.
     public func execute(_ sql: String, step: String) throws(PostgresError) {
-        try self.checkUsable(step: step)
+        try self.readyForStatement(step: step)
         _ = try self.consume(PQexec(self.handle, sql), step: step)
     }
 
@@ -132,6 +142,16 @@ public final class PostgresConnection {
         if self.brokenReason == nil {
             self.brokenReason = reason
             self.logger.warning("database connection unusable", metadata: ["db.reason": "\(reason)"])
+        }
+    }
+
+    /// `checkUsable`, then the deferred BEGIN of a pipelined transaction if the body's first
+    /// statement is not a pipeline.
+    func readyForStatement(step: String) throws(PostgresError) {
+        try self.checkUsable(step: step)
+        if let isolation = self.deferredBegin {
+            self.deferredBegin = nil
+            _ = try self.consume(PQexec(self.handle, isolation.beginStatement), step: "begin")
         }
     }
 
@@ -162,7 +182,7 @@ public final class PostgresConnection {
         if parameters.isEmpty {
             return body(0, nil)
         }
-        var storage: [CChar] = []
+        var storage: [UInt8] = []
         storage.reserveCapacity(parameters.reduce(0) { $0 + ($1.text?.utf8.count ?? 0) + 1 })
         var offsets: [Int?] = []
         offsets.reserveCapacity(parameters.count)
@@ -172,21 +192,23 @@ public final class PostgresConnection {
                 continue
             }
             offsets.append(storage.count)
-            for byte in text.utf8 {
-                guard byte != 0 else {
-                    throw PostgresError(
-                        kind: .server, sqlState: SQLState.characterNotInRepertoire,
-                        message: "parameter $\(index + 1) contains a NUL character", step: step)
-                }
-                storage.append(CChar(bitPattern: byte))
+            // Whole-buffer appends: array parameters of a full batch run to megabytes.
+            let start = storage.count
+            storage.append(contentsOf: text.utf8)
+            if storage[start...].contains(0) {
+                throw PostgresError(
+                    kind: .server, sqlState: SQLState.characterNotInRepertoire,
+                    message: "parameter $\(index + 1) contains a NUL character", step: step)
             }
             storage.append(0)
         }
-        return storage.withUnsafeBufferPointer { buffer in
-            let pointers: [UnsafePointer<CChar>?] = offsets.map { offset in
-                offset.map { buffer.baseAddress! + $0 }
+        return storage.withUnsafeBufferPointer { bytes in
+            bytes.withMemoryRebound(to: CChar.self) { buffer in
+                let pointers: [UnsafePointer<CChar>?] = offsets.map { offset in
+                    offset.map { buffer.baseAddress! + $0 }
+                }
+                return pointers.withUnsafeBufferPointer { body(Int32(parameters.count), $0.baseAddress) }
             }
-            return pointers.withUnsafeBufferPointer { body(Int32(parameters.count), $0.baseAddress) }
         }
     }
 

@@ -3,31 +3,14 @@ import Synchronization
 extension RedisClient {
     /// Runs a Lua script with `EVALSHA`. When the server does not know the script (first use by
     /// this client, or after `SCRIPT FLUSH` or a restart) it sends `SCRIPT LOAD` and the retry
-    /// in one pipeline on the same connection, so the fallback costs one more round trip.
+    /// in one pipeline, so the fallback costs one more round trip. Both go through the shared
+    /// pipelines of concurrent callers, like every other command.
     /// A top-level error reply (a Lua error, say) throws `.server`.
     public func evalScript(_ script: RedisScript, keys: [String], args: [String]) async throws(RedisError) -> RedisReply {
         let source = Array(script.source.utf8)
         let tail = [Array(String(keys.count).utf8)] + keys.map { Array($0.utf8) } + args.map { Array($0.utf8) }
         let knownHash = scriptHashes.withLock { $0[script.source] }
-        let (reply, learnedHash) = try await withConnection { connection throws(RedisError) -> (RedisReply, String?) in
-            if let knownHash {
-                let reply = try connection.command([Array("EVALSHA".utf8), Array(knownHash.utf8)] + tail)
-                guard let message = reply.errorMessage, message.hasPrefix("NOSCRIPT") else {
-                    return (reply, nil)
-                }
-            }
-            // The hash is not known before the load, so the first run uses EVAL, which runs the
-            // same source; a retry after NOSCRIPT uses EVALSHA as a plain retry.
-            let run = knownHash.map { [Array("EVALSHA".utf8), Array($0.utf8)] } ?? [Array("EVAL".utf8), source]
-            let replies = try connection.pipeline([[Array("SCRIPT".utf8), Array("LOAD".utf8), source], run + tail])
-            if let message = replies[0].errorMessage {
-                return (.error(message), nil)
-            }
-            guard let hash = replies[0].string else {
-                throw RedisError(kind: .protocolError, message: "SCRIPT LOAD answered \(replies[0])")
-            }
-            return (replies[1], hash)
-        }
+        let (reply, learnedHash) = try await run(source: source, tail: tail, knownHash: knownHash)
         if let learnedHash {
             scriptHashes.withLock { hashes in
                 if hashes.count < Self.scriptHashesMax || hashes[script.source] != nil {
@@ -39,5 +22,25 @@ extension RedisClient {
             throw RedisError(kind: .server, message: message)
         }
         return reply
+    }
+
+    private func run(source: [UInt8], tail: [[UInt8]], knownHash: String?) async throws(RedisError) -> (RedisReply, String?) {
+        if let knownHash {
+            let reply = try await batched([[Array("EVALSHA".utf8), Array(knownHash.utf8)] + tail])[0]
+            guard let message = reply.errorMessage, message.hasPrefix("NOSCRIPT") else {
+                return (reply, nil)
+            }
+        }
+        // The hash is not known before the load, so the first run uses EVAL, which runs the
+        // same source; a retry after NOSCRIPT uses EVALSHA as a plain retry.
+        let run = knownHash.map { [Array("EVALSHA".utf8), Array($0.utf8)] } ?? [Array("EVAL".utf8), source]
+        let replies = try await batched([[Array("SCRIPT".utf8), Array("LOAD".utf8), source], run + tail])
+        if let message = replies[0].errorMessage {
+            return (.error(message), nil)
+        }
+        guard let hash = replies[0].string else {
+            throw RedisError(kind: .protocolError, message: "SCRIPT LOAD answered \(replies[0])")
+        }
+        return (replies[1], hash)
     }
 }

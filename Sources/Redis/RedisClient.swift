@@ -40,6 +40,7 @@ public final class RedisClient: Sendable {
     let logger: Logger
     let pool: RedisConnectionPool
     private let threadPool: NIOThreadPool
+    private let batcher: RedisCommandBatcher
     /// SHA1 of each script's source, learned from `SCRIPT LOAD`.
     let scriptHashes = Mutex<[String: String]>([:])
 
@@ -66,6 +67,11 @@ public final class RedisClient: Sendable {
         self.pool = RedisConnectionPool(configuration: configuration, logger: logger)
         self.threadPool = NIOThreadPool(numberOfThreads: configuration.connectionsMax)
         self.threadPool.start()
+        self.batcher = RedisCommandBatcher(
+            flushersMax: max(2, configuration.batchFlushersMax),
+            commandsPerFlushMax: configuration.pipelineCommandsMax,
+            queuedCallersMax: configuration.waitersMax + max(2, configuration.batchFlushersMax)
+        )
     }
 
     deinit {
@@ -84,9 +90,7 @@ public final class RedisClient: Sendable {
         guard !arguments.isEmpty else {
             throw RedisError(kind: .protocolError, message: "a command needs at least its name")
         }
-        let reply = try await withConnection { connection throws(RedisError) in
-            try connection.command(arguments)
-        }
+        let reply = try await batched([arguments])[0]
         if case .error(let message) = reply {
             throw RedisError(kind: .server, message: message)
         }
@@ -113,9 +117,20 @@ public final class RedisClient: Sendable {
         guard commands.allSatisfy({ !$0.isEmpty }) else {
             throw RedisError(kind: .protocolError, message: "a command needs at least its name")
         }
-        return try await withConnection { connection throws(RedisError) in
-            try connection.pipeline(commands)
-        }
+        return try await batched(commands)
+    }
+
+    /// Sends the commands in a pipeline shared with concurrent callers (`RedisCommandBatcher`).
+    func batched(_ commands: [[[UInt8]]]) async throws(RedisError) -> [RedisReply] {
+        try await batcher.submit(commands) { [self] all in
+            do throws(RedisError) {
+                return .success(try await withConnection { connection throws(RedisError) in
+                    try connection.pipeline(all)
+                })
+            } catch {
+                return .failure(error)
+            }
+        }.get()
     }
 
     /// Checks that the server answers `PONG`.

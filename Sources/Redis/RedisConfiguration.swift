@@ -19,6 +19,10 @@ public struct RedisConfiguration: Sendable {
     public var waitersMax: Int = 1_024
     /// The most commands one `pipeline` call may send.
     public var pipelineCommandsMax: Int = 10_000
+    /// Shared pipelines in flight at once (`RedisCommandBatcher`); callers beyond wait for the
+    /// next one. Fewer means larger pipelines under load; at least two, so that one slow reply
+    /// cannot hold every caller back.
+    public var batchFlushersMax: Int = 2
     /// When set, every connection names itself with `CLIENT SETNAME` so operators can tell
     /// this client's connections apart in `CLIENT LIST`. It must not contain spaces.
     public var clientName: String? = nil

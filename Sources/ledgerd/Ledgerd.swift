@@ -12,7 +12,6 @@ import UnixSignals
 
 /// The ledger server: HTTP API, committer, expiry sweeper and idempotency purger in one
 /// ServiceGroup, stopped gracefully on SIGTERM or SIGINT.
-@main
 struct Ledgerd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ledgerd",

@@ -225,6 +225,8 @@ struct IdempotencyTests {
     func scoped() {
         #expect(IdempotencyCache.responseKey(scope: "a:b", key: "c") != IdempotencyCache.responseKey(scope: "a", key: "b:c"))
         #expect(IdempotencyCache.responseKey(scope: "default", key: "k") == "idem:default:k")
+        #expect(IdempotencyCache.escape("a%b:c") == "a%25b%3Ac")
+        #expect(IdempotencyCache.escape("plain") == "plain")
         #expect(IdempotencyCache.lockKey(scope: "default", key: "k") == "idem-lock:default:k")
     }
 

@@ -56,8 +56,21 @@ struct IdempotencyCache: Sendable {
         "idem-lock:\(escape(scope)):\(key)"
     }
 
-    private static func escape(_ scope: String) -> String {
-        scope.replacingOccurrences(of: "%", with: "%25").replacingOccurrences(of: ":", with: "%3A")
+    /// Byte by byte rather than with Foundation's `replacingOccurrences`, which showed up in
+    /// profiles of the request path; scopes almost never hold either character.
+    static func escape(_ scope: String) -> String {
+        let utf8 = scope.utf8
+        guard utf8.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: ":") }) else { return scope }
+        var escaped: [UInt8] = []
+        escaped.reserveCapacity(utf8.count + 8)
+        for byte in utf8 {
+            switch byte {
+            case UInt8(ascii: "%"): escaped.append(contentsOf: "%25".utf8)
+            case UInt8(ascii: ":"): escaped.append(contentsOf: "%3A".utf8)
+            default: escaped.append(byte)
+            }
+        }
+        return String(decoding: escaped, as: UTF8.self)
     }
 
     // MARK: - Operations
