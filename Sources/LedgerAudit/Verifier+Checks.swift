@@ -3,12 +3,14 @@ import Postgres
 
 /// The set-based checks: each asks Postgres for the rows that disagree, never for every row.
 extension Verifier {
-    /// A trigger Migrations/0001_books.sql creates to keep history append-only (invariant 4).
+    /// A trigger the migrations create to keep history append-only (invariant 4, 0001) or to
+    /// refuse dangling references (0005, in place of per-row foreign keys).
     struct GuardTrigger: Sendable {
         var table: String
         var name: String
         var function: String
-        /// `pg_trigger.tgtype` bits it must have: 1 row, 2 before, 8 delete, 16 update, 32 truncate.
+        /// `pg_trigger.tgtype` bits it must have: 1 row, 2 before, 4 insert, 8 delete, 16 update,
+        /// 32 truncate.
         var typeBits: Int
     }
 
@@ -21,6 +23,8 @@ extension Verifier {
         GuardTrigger(table: "accounts", name: "accounts_no_delete", function: "ledger_refuse_change", typeBits: 1 | 2 | 8),
         GuardTrigger(table: "accounts", name: "accounts_no_truncate", function: "ledger_refuse_change", typeBits: 2 | 32),
         GuardTrigger(table: "accounts", name: "accounts_immutable_identity", function: "accounts_guard_update", typeBits: 1 | 2 | 16),
+        GuardTrigger(table: "transfers", name: "transfers_reference_accounts", function: "transfers_check_accounts", typeBits: 4),
+        GuardTrigger(table: "entries", name: "entries_reference_rows", function: "entries_check_references", typeBits: 4),
     ]
 
     /// Invariant 4: every guard trigger exists on its table, fires in normal sessions (enabled
@@ -54,7 +58,7 @@ extension Verifier {
                 sink.add(Discrepancy(.appendOnlyGuard, detail: "trigger \(expected.name) on \(expected.table) calls \(trigger.function), which is not the guard \(expected.function) that raises"))
             }
             if trigger.type & expected.typeBits != expected.typeBits {
-                sink.add(Discrepancy(.appendOnlyGuard, detail: "trigger \(expected.name) on \(expected.table) no longer fires before every change it guards (tgtype \(trigger.type))"))
+                sink.add(Discrepancy(.appendOnlyGuard, detail: "trigger \(expected.name) on \(expected.table) no longer fires on every change it guards (tgtype \(trigger.type))"))
             }
         }
         let role = try connection.query("SELECT current_setting('session_replication_role')", step: "read session_replication_role")

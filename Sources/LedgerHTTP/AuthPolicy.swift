@@ -42,10 +42,16 @@ public struct AuthPolicy: Sendable {
     }
 
     /// The path's non-empty segments, percent-decoded and lowercased; the query is not part of it.
+    /// Segments of plain lowercase ASCII, which is every path a client normally sends, skip the
+    /// decoding and case folding: this runs on every request.
     static func normalizedSegments(_ path: String) -> [String] {
         let pathOnly = path.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
         return pathOnly.split(separator: "/").map { segment in
-            (String(segment).removingPercentEncoding ?? String(segment)).lowercased()
+            let plain = !segment.utf8.contains { byte in
+                byte == UInt8(ascii: "%") || byte >= 0x80 || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+            }
+            if plain { return String(segment) }
+            return (String(segment).removingPercentEncoding ?? String(segment)).lowercased()
         }
     }
 }

@@ -18,6 +18,7 @@ public final class RateLimiter: Sendable {
     private let redisErrors: Counter
     private let redisErrorTotal = Atomic<Int>(0)
     private let lastErrorLog = Mutex<ContinuousClock.Instant?>(nil)
+    private let deadlines: ReplyDeadlines
 
     public init(redis: RedisClient, configuration: RateLimitConfiguration, logger: Logger) {
         precondition(configuration.defaultRatePerSecond >= 1 && configuration.defaultBurst >= 1, "default limits must be positive")
@@ -26,6 +27,7 @@ public final class RateLimiter: Sendable {
         self.configuration = configuration
         self.logger = logger
         self.redisErrors = Counter(label: "ledger_rate_limit_redis_errors_total")
+        self.deadlines = ReplyDeadlines(timeout: configuration.redisTimeout)
     }
 
     /// Redis failures seen by this limiter since it was made (also exported as a metric).
@@ -68,17 +70,10 @@ public final class RateLimiter: Sendable {
     private func evalWithinTimeout(keyID: String, rate: Int, burst: Int) async -> Result<RedisReply, RedisError> {
         let redis = redis
         let key = configuration.redisKeyPrefix + keyID
-        let timeout = configuration.redisTimeout
+        let deadlines = deadlines
         return await withCheckedContinuation { (continuation: CheckedContinuation<Result<RedisReply, RedisError>, Never>) in
             let reply = PendingReply(continuation)
-            let timer = Task {
-                do {
-                    try await Task.sleep(for: timeout)
-                } catch {
-                    return
-                }
-                reply.finish(.failure(RedisError(kind: .timeout, message: "no answer within the rate limiter's \(timeout)")))
-            }
+            deadlines.add(reply)
             Task {
                 let result: Result<RedisReply, RedisError>
                 do throws(RedisError) {
@@ -86,7 +81,6 @@ public final class RateLimiter: Sendable {
                 } catch {
                     result = .failure(error)
                 }
-                timer.cancel()
                 reply.finish(result)
             }
         }
@@ -126,6 +120,70 @@ private final class PendingReply: Sendable {
         continuation.withLock { waiting in
             waiting?.resume(returning: result)
             waiting = nil
+        }
+    }
+}
+
+/// Fails the replies whose time is up.
+///
+/// Every reply waits the same `timeout`, so deadlines come due in the order replies are added
+/// and a queue is enough: one task sleeps until the oldest deadline, rather than a timer task
+/// being started and cancelled for every request. The task ends when the queue is empty and
+/// the next reply starts a new one. A reply answered in time stays queued until its deadline
+/// passes, so the queue holds at most the replies of one `timeout`.
+private final class ReplyDeadlines: Sendable {
+    private struct State {
+        var queue: [(deadline: ContinuousClock.Instant, reply: PendingReply)] = []
+        var head = 0
+        var sweeping = false
+    }
+
+    private let state = Mutex(State())
+    private let timeout: Duration
+
+    init(timeout: Duration) {
+        self.timeout = timeout
+    }
+
+    func add(_ reply: PendingReply) {
+        let deadline = ContinuousClock.now + timeout
+        let startSweeper = state.withLock { state -> Bool in
+            state.queue.append((deadline, reply))
+            guard !state.sweeping else { return false }
+            state.sweeping = true
+            return true
+        }
+        if startSweeper {
+            Task { await self.sweep() }
+        }
+    }
+
+    private func sweep() async {
+        while true {
+            let (expired, next) = state.withLock { state -> ([PendingReply], ContinuousClock.Instant?) in
+                let now = ContinuousClock.now
+                var expired: [PendingReply] = []
+                while state.head < state.queue.count, state.queue[state.head].deadline <= now {
+                    expired.append(state.queue[state.head].reply)
+                    state.head += 1
+                }
+                if state.head == state.queue.count {
+                    state.queue.removeAll(keepingCapacity: true)
+                    state.head = 0
+                    state.sweeping = false
+                    return (expired, nil)
+                }
+                if state.head > 1_024 {
+                    state.queue.removeFirst(state.head)
+                    state.head = 0
+                }
+                return (expired, state.queue[state.head].deadline)
+            }
+            for reply in expired {
+                reply.finish(.failure(RedisError(kind: .timeout, message: "no answer within the rate limiter's \(timeout)")))
+            }
+            guard let next else { return }
+            try? await Task.sleep(until: next, clock: .continuous)
         }
     }
 }

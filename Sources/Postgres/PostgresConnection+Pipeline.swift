@@ -16,7 +16,8 @@ extension PostgresConnection {
     ///
     /// - Inside a pipelined transaction (`PostgresPool.withTransaction(pipelined: true)`), the
     ///   first pipeline also carries the BEGIN, and `committing: true` appends the COMMIT, so a
-    ///   whole transaction can take as few as one round trip.
+    ///   whole transaction can take as few as one round trip. The committing pipeline must be
+    ///   the body's last statement: once it has returned, the transaction is over.
     /// - `prepared: true` prepares each statement once per session (by its SQL text) and then
     ///   only binds and executes it, which spares the server parsing and analysing it again.
     ///   Meant for the few fixed statements of a hot path; the number of prepared statements per
@@ -40,8 +41,19 @@ extension PostgresConnection {
             _ = try self.withParameterValues(statement.params, step: "\(step)[\(index)]") { _, _ in () }
         }
         let begin = self.deferredBegin
-        if committing, begin == nil, PQtransactionStatus(self.handle) != PQTRANS_INTRANS {
-            throw PostgresError(kind: .server, message: "no open transaction to commit", step: "commit")
+        if committing, begin == nil {
+            switch PQtransactionStatus(self.handle) {
+            case PQTRANS_INTRANS:
+                break
+            case PQTRANS_INERROR:
+                // The body swallowed an error; report it (a serialization failure is retried).
+                throw self.lastServerError
+                    ?? PostgresError(
+                        kind: .server, sqlState: SQLState.inFailedSQLTransaction,
+                        message: "the transaction was aborted by an earlier error", step: "commit")
+            default:
+                throw PostgresError(kind: .server, message: "no open transaction to commit", step: "commit")
+            }
         }
         var items: [PipelineItem] = []
         items.reserveCapacity(statements.count + 2)

@@ -13,7 +13,9 @@ extension PostgresPool {
     ///   whether it is a `PostgresError` or the body's own.
     /// - When `pipelined`, BEGIN goes out with the body's first statements and the body may
     ///   end the transaction itself with `pipeline(_:committing: true)`: a transaction of two
-    ///   pipelines takes two round trips instead of four.
+    ///   pipelines takes two round trips instead of four. The committing pipeline must be the
+    ///   body's last statement, and the body must not throw after it: the transaction has
+    ///   committed by then, and a retry would apply it twice.
     public func withTransaction<Value: Sendable>(
         _ isolation: IsolationLevel,
         retry: RetryPolicy = .default,

@@ -31,9 +31,9 @@ extension RedisClient {
                 return (reply, nil)
             }
         }
-        // The hash is not known before the load, so the first run uses EVAL, which runs the
-        // same source; a retry after NOSCRIPT uses EVALSHA as a plain retry.
-        let run = knownHash.map { [Array("EVALSHA".utf8), Array($0.utf8)] } ?? [Array("EVAL".utf8), source]
+        // The run after the load sends the source itself (EVAL): a SCRIPT FLUSH from another
+        // client can land between the two commands, and EVALSHA would then fail once more.
+        let run = [Array("EVAL".utf8), source]
         let replies = try await batched([[Array("SCRIPT".utf8), Array("LOAD".utf8), source], run + tail])
         if let message = replies[0].errorMessage {
             return (.error(message), nil)

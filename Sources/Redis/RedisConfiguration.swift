@@ -16,12 +16,14 @@ public struct RedisConfiguration: Sendable {
     /// then one call at a time probes with a new connect.
     public var reconnectBackoff: Duration = .milliseconds(500)
     /// The most callers that may wait for a free connection; more fail at once with `.poolExhausted`.
+    /// It also bounds the callers queued for a shared pipeline (plus `batchFlushersMax`).
     public var waitersMax: Int = 1_024
     /// The most commands one `pipeline` call may send.
     public var pipelineCommandsMax: Int = 10_000
     /// Shared pipelines in flight at once (`RedisCommandBatcher`); callers beyond wait for the
     /// next one. Fewer means larger pipelines under load; at least two, so that one slow reply
-    /// cannot hold every caller back.
+    /// cannot hold every caller back. A flush waits for a connection like any caller (at most
+    /// `commandTimeout`), so `connectionsMax` should not be below this.
     public var batchFlushersMax: Int = 2
     /// When set, every connection names itself with `CLIENT SETNAME` so operators can tell
     /// this client's connections apart in `CLIENT LIST`. It must not contain spaces.

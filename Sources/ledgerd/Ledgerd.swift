@@ -23,9 +23,7 @@ struct Ledgerd: AsyncParsableCommand {
         let settings = try ServerSettings(environment: ProcessInfo.processInfo.environment)
         let logLevel = settings.logLevel
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardOutput(label: label)
-            handler.logLevel = logLevel
-            return handler
+            LineLogHandler(label: label, logLevel: logLevel)
         }
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))

@@ -26,7 +26,7 @@ struct VerifierTests {
             #expect(report.transfersChecked == history.transferCount + 3)
             #expect(report.entriesChecked == history.entryCount + 2)
             #expect(report.currenciesChecked == 2)
-            #expect(report.triggersChecked == 8)
+            #expect(report.triggersChecked == 10)
         }
     }
 

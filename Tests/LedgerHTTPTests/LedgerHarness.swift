@@ -79,6 +79,10 @@ struct LedgerHarness: Sendable {
         committer.start()
         var configuration = HTTPConfiguration()
         configuration.port = 0
+        // These suites test what the service answers, not how fast Redis does: while every suite
+        // runs at once on two cores, a first call (connect, script load) can outlast the 50 ms
+        // production budget and the limiter would rightly fail open without its headers.
+        configuration.rateLimit.redisTimeout = .seconds(2)
         configure(&configuration)
         let harness = LedgerHarness(
             database: database, redis: redis, committer: committer, reader: LedgerReader(pool: database.pool),
