@@ -4,8 +4,7 @@ import LedgerCore
 import Logging
 
 /// `loadtest`: drives one or more ledgerd URLs with a scenario, reports throughput and latency,
-/// then checks the books (PRODUCT.md §7). The harness's entry point.
-@main
+/// then checks the books (PRODUCT.md §7).
 struct LoadtestCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "loadtest",

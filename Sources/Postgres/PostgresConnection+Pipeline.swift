@@ -228,6 +228,11 @@ extension PostgresConnection {
                 break
             case PGRES_FATAL_ERROR:
                 let error = self.error(from: result, step: step)
+                if error.sqlState == SQLState.invalidSQLStatementName {
+                    // The server lost a statement this session believed prepared; forget them
+                    // all so that the next use prepares again.
+                    self.preparedStatements.removeAll()
+                }
                 firstError = firstError ?? error
             default:
                 self.markBroken("unexpected result in pipeline")

@@ -1,6 +1,8 @@
 /// SQLSTATE codes that callers branch on, named so that no code compares against bare strings.
 public enum SQLState {
     public static let serializationFailure = "40001"
+    /// A prepared statement the session named does not exist.
+    public static let invalidSQLStatementName = "26000"
     public static let deadlockDetected = "40P01"
     public static let uniqueViolation = "23505"
     public static let foreignKeyViolation = "23503"
