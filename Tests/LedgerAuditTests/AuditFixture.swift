@@ -16,19 +16,8 @@ struct AuditFixture {
     let logger = Logger(label: "test.audit")
 
     static func with<T>(label: String, _ body: (AuditFixture) async throws -> T) async throws -> T {
-        let database = try await TestDatabase.create(label: label)
-        let committer = Committer(pool: database.pool, logger: Logger(label: "test.committer"))
-        committer.start()
-        let fixture = AuditFixture(database: database, committer: committer)
-        do {
-            let result = try await body(fixture)
-            await committer.shutdown()
-            await database.drop()
-            return result
-        } catch {
-            await committer.shutdown()
-            await database.drop()
-            throw error
+        try await TestDatabase.withCommitter(label: label) { database, committer in
+            try await body(AuditFixture(database: database, committer: committer))
         }
     }
 

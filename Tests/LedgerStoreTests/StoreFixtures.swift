@@ -12,19 +12,8 @@ struct StoreFixture {
     let reader: LedgerReader
 
     static func with<T>(label: String, _ body: (StoreFixture) async throws -> T) async throws -> T {
-        let database = try await TestDatabase.create(label: label)
-        let committer = Committer(pool: database.pool, logger: Logger(label: "test.committer"))
-        committer.start()
-        let fixture = StoreFixture(database: database, committer: committer, reader: LedgerReader(pool: database.pool))
-        do {
-            let result = try await body(fixture)
-            await committer.shutdown()
-            await database.drop()
-            return result
-        } catch {
-            await committer.shutdown()
-            await database.drop()
-            throw error
+        try await TestDatabase.withCommitter(label: label) { database, committer in
+            try await body(StoreFixture(database: database, committer: committer, reader: LedgerReader(pool: database.pool)))
         }
     }
 

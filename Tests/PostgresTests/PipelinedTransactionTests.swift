@@ -4,25 +4,6 @@ import Testing
 
 @Suite("pipelined transactions and prepared pipelines")
 struct PipelinedTransactionTests {
-    /// Creates a table with `columns` for one test, hands its name to `body`, and drops it
-    /// afterwards, also when `body` throws.
-    static func withTable<Value>(
-        _ pool: PostgresPool,
-        _ columns: String,
-        _ body: (String) async throws -> Value
-    ) async throws -> Value {
-        let table = TestDatabase.uniqueTableName("pipetx")
-        try await pool.withConnection { try $0.execute("CREATE TABLE \(table) (\(columns))", step: "setup") }
-        do {
-            let value = try await body(table)
-            try await pool.withConnection { try $0.execute("DROP TABLE \(table)", step: "cleanup") }
-            return value
-        } catch {
-            try? await pool.withConnection { try $0.execute("DROP TABLE \(table)", step: "cleanup") }
-            throw error
-        }
-    }
-
     /// The table's rows as (id, amount), read on a connection of its own, so that only committed
     /// data is seen.
     static func committedRows(_ table: String) throws -> [[Int]] {
@@ -51,7 +32,7 @@ struct PipelinedTransactionTests {
             var seenByOthersBeforeReturn: [[Int]]
         }
         try await TestDatabase.withPool({ $0.connectionsMax = 1 }) { pool in
-            try await Self.withTable(pool, Self.accounts) { table in
+            try await TestDatabase.withTable(pool, prefix: "pipetx", columns: Self.accounts) { table in
                 let outcome = try await pool.withTransaction(.serializable, pipelined: true, logger: TestDatabase.logger) {
                     connection in
                     let read = try connection.pipeline(
@@ -101,7 +82,7 @@ struct PipelinedTransactionTests {
     @Test("a failing statement in the committing pipeline undoes the whole transaction and names itself in step")
     func failureInCommittingPipeline() async throws {
         try await TestDatabase.withPool({ $0.connectionsMax = 1 }) { pool in
-            try await Self.withTable(pool, Self.accounts) { table in
+            try await TestDatabase.withTable(pool, prefix: "pipetx", columns: Self.accounts) { table in
                 _ = try await pool.withConnection { try $0.query("INSERT INTO \(table) (id, amount) VALUES (1, 50)") }
                 let before = try Self.committedRows(table)
                 let firstPID = try await pool.withConnection { $0.backendPID }
@@ -172,7 +153,7 @@ struct PipelinedTransactionTests {
     @Test("a body that starts with query still runs in one transaction, committed by the ordinary COMMIT")
     func queryFirst() async throws {
         try await TestDatabase.withPool({ $0.connectionsMax = 1 }) { pool in
-            try await Self.withTable(pool, Self.accounts) { table in
+            try await TestDatabase.withTable(pool, prefix: "pipetx", columns: Self.accounts) { table in
                 let seen = try await pool.withTransaction(.serializable, pipelined: true, logger: TestDatabase.logger) {
                     connection in
                     let first = try connection.query("SELECT current_setting('transaction_isolation'), txid_current()")[0]
@@ -236,7 +217,7 @@ struct PipelinedTransactionTests {
     @Test("a serialization failure in a pipelined transaction is retried, so two concurrent increments both count")
     func serializationFailureIsRetried() async throws {
         try await TestDatabase.withPool({ $0.connectionsMax = 3 }) { pool in
-            try await Self.withTable(pool, Self.accounts) { table in
+            try await TestDatabase.withTable(pool, prefix: "pipetx", columns: Self.accounts) { table in
                 _ = try await pool.withConnection { try $0.query("INSERT INTO \(table) (id, amount) VALUES (1, 0)") }
                 // Both bodies read the counter before either writes, so both first read 0 and one
                 // of them must fail with 40001 and run again.
@@ -363,7 +344,7 @@ struct PipelinedTransactionTests {
     @Test("prepared pipelines inside pipelined transactions: BEGIN and COMMIT are not prepared, the statements once")
     func preparedInsidePipelinedTransactions() async throws {
         try await TestDatabase.withPool({ $0.connectionsMax = 1 }) { pool in
-            try await Self.withTable(pool, Self.accounts) { table in
+            try await TestDatabase.withTable(pool, prefix: "pipetx", columns: Self.accounts) { table in
                 let select = "SELECT amount FROM \(table) WHERE id = $1"
                 let upsert = "INSERT INTO \(table) (id, amount) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET amount = EXCLUDED.amount"
                 for round in 1...5 {
@@ -387,7 +368,7 @@ struct PipelinedTransactionTests {
     @Test("committing: true outside a transaction is refused, sends nothing, and leaves the connection usable")
     func committingOutsideTransaction() async throws {
         try await TestDatabase.withPool({ $0.connectionsMax = 1 }) { pool in
-            try await Self.withTable(pool, Self.accounts) { table in
+            try await TestDatabase.withTable(pool, prefix: "pipetx", columns: Self.accounts) { table in
                 let firstPID = try await pool.withConnection { $0.backendPID }
                 let error = await postgresError {
                     _ = try await pool.withConnection { connection in

@@ -34,6 +34,29 @@ enum TestDatabase {
         return configuration
     }
 
+    /// Creates a table of `columns` (and `rows`, a VALUES list) for one test, hands its name to
+    /// `body`, and drops it afterwards, also when `body` throws.
+    static func withTable<Value>(
+        _ pool: PostgresPool,
+        prefix: String,
+        columns: String,
+        rows: String? = nil,
+        _ body: (String) async throws -> Value
+    ) async throws -> Value {
+        let table = uniqueTableName(prefix)
+        var setup = "CREATE TABLE \(table) (\(columns))"
+        if let rows { setup += "; INSERT INTO \(table) VALUES \(rows)" }
+        try await pool.withConnection { [setup] in try $0.execute(setup, step: "setup") }
+        do {
+            let value = try await body(table)
+            try await pool.withConnection { try $0.execute("DROP TABLE \(table)", step: "cleanup") }
+            return value
+        } catch {
+            try? await pool.withConnection { try $0.execute("DROP TABLE \(table)", step: "cleanup") }
+            throw error
+        }
+    }
+
     static func connect() throws -> PostgresConnection {
         let configuration = try self.configuration()
         return try PostgresConnection(url: configuration.url, configuration: configuration, logger: self.logger)

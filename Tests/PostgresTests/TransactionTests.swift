@@ -60,20 +60,8 @@ struct TransactionTests {
     }
 
     static func withDoctors<Value>(_ pool: PostgresPool, _ body: (String) async throws -> Value) async throws -> Value {
-        let table = TestDatabase.uniqueTableName("doctors")
-        try await pool.withConnection { connection in
-            try connection.execute(
-                "CREATE TABLE \(table) (id int PRIMARY KEY, on_call bool NOT NULL); INSERT INTO \(table) VALUES (1, true), (2, true)",
-                step: "setup")
-        }
-        do {
-            let value = try await body(table)
-            try await pool.withConnection { try $0.execute("DROP TABLE \(table)", step: "cleanup") }
-            return value
-        } catch {
-            try? await pool.withConnection { try $0.execute("DROP TABLE \(table)", step: "cleanup") }
-            throw error
-        }
+        try await TestDatabase.withTable(
+            pool, prefix: "doctors", columns: "id int PRIMARY KEY, on_call bool NOT NULL", rows: "(1, true), (2, true)", body)
     }
 
     @Test("a real serialization failure (write skew) is retried and both transactions succeed serially")

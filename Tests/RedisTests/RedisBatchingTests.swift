@@ -6,28 +6,6 @@ import Testing
 /// callers travel together; these tests check that each caller still gets exactly its own.
 @Suite("RedisClient: concurrent callers share pipelines", .serialized, .timeLimit(.minutes(2)))
 struct RedisBatchingTests {
-    private func withClient<Value>(
-        server configuration: RedisConfiguration? = nil,
-        _ adjust: (inout RedisConfiguration) -> Void = { _ in },
-        _ body: (RedisClient) async throws -> Value
-    ) async throws -> Value {
-        var configuration = try configuration ?? testConfiguration()
-        // A shared build machine can stall a thread for a while; these tests check results,
-        // the resilience suite checks timing.
-        configuration.commandTimeout = .seconds(2)
-        configuration.connectTimeout = .seconds(2)
-        adjust(&configuration)
-        let client = RedisClient(configuration: configuration, logger: LogRecorder().logger)
-        do {
-            let value = try await body(client)
-            await client.close()
-            return value
-        } catch {
-            await client.close()
-            throw error
-        }
-    }
-
     /// What one caller of `concurrentPipelines` sends in one round and must get back. The
     /// counter grows by a step of the caller's own, so a reply handed to the wrong caller has
     /// the wrong value, not merely the right shape.

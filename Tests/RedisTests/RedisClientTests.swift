@@ -4,27 +4,6 @@ import Testing
 
 @Suite("RedisClient against a real server", .serialized)
 struct RedisClientTests {
-    private func withClient<Value>(
-        _ adjust: (inout RedisConfiguration) -> Void = { _ in },
-        _ body: (RedisClient) async throws -> Value
-    ) async throws -> Value {
-        var configuration = try testConfiguration()
-        // A shared build machine can stall a thread for a while; these tests check results,
-        // the resilience suite checks timing.
-        configuration.commandTimeout = .seconds(2)
-        configuration.connectTimeout = .seconds(2)
-        adjust(&configuration)
-        let client = RedisClient(configuration: configuration, logger: LogRecorder().logger)
-        do {
-            let value = try await body(client)
-            await client.close()
-            return value
-        } catch {
-            await client.close()
-            throw error
-        }
-    }
-
     @Test("binary values and keys round-trip byte for byte")
     func binaryRoundTrip() async throws {
         try await withClient { client async throws in
