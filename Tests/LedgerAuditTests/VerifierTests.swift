@@ -133,6 +133,25 @@ struct VerifierTests {
         }
     }
 
+    @Test("an entry naming an account and a transfer that do not exist is reported")
+    func danglingEntry() async throws {
+        try await AuditFixture.with(label: "verifydangling") { fixture in
+            _ = try await KnownHistory.build(in: fixture)
+            let ghostAccount = UUID.v7()
+            let ghostTransfer = UUID.v7()
+            // Tampering runs with triggers off, which is how a dangling row could get in.
+            try await fixture.tamper(
+                "INSERT INTO entries (sequence, account_id, transfer_id, direction, amount, balance_after, created_at, hash)"
+                    + " VALUES (nextval('ledger_sequence'), '\(ghostAccount)', '\(ghostTransfer)', 'debit', 5, -5, now(),"
+                    + " '\\x\(String(repeating: "00", count: 32))'::bytea)"
+            )
+            let (report, discrepancies) = try await fixture.verify()
+            #expect(!report.isSound)
+            #expect(discrepancies.contains { $0.kind == .unknownAccount && $0.accountID == ghostAccount }, "\(discrepancies)")
+            #expect(discrepancies.contains { $0.kind == .transferEntriesMismatch && $0.transferID == ghostTransfer }, "\(discrepancies)")
+        }
+    }
+
     @Test("reporting stops at the configured maximum, counting stays exact")
     func reportCap() async throws {
         try await AuditFixture.with(label: "verifycap") { fixture in

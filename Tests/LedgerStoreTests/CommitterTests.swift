@@ -268,6 +268,45 @@ struct CommitterTests {
         }
     }
 
+    @Test("a transfer or entry naming an account or transfer that does not exist is refused")
+    func danglingReferences() async throws {
+        try await StoreFixture.with(label: "references") { store in
+            let source = try await store.openAccount()
+            let wallet = try await store.openAccount()
+            // A pending transfer has no entries yet, so an entry for it collides with nothing.
+            let id = UUID.v7()
+            _ = try await store.run(.createTransfer(NewTransfer(
+                id: id, debitAccountID: source, creditAccountID: wallet, amount: 7, currency: Currency("USD")!, isPending: true
+            ))).get()
+            let ghost = UUID.v7()
+            let hash = "'\\x\(String(repeating: "00", count: 32))'::bytea"
+            let transfer = "INSERT INTO transfers (id, sequence, debit_account_id, credit_account_id, amount, currency, is_pending,"
+                + " status, posted_amount, created_at) VALUES"
+            let entry = "INSERT INTO entries (sequence, account_id, transfer_id, direction, amount, balance_after, created_at, hash) VALUES"
+            let statements = [
+                // One good row and one bad in the same statement: the statement is refused whole.
+                "\(transfer) ('\(UUID.v7())', nextval('ledger_sequence'), '\(source)', '\(wallet)', 1, 'USD', false, 'posted', 1, now()),"
+                    + " ('\(UUID.v7())', nextval('ledger_sequence'), '\(source)', '\(ghost)', 1, 'USD', false, 'posted', 1, now())",
+                "\(transfer) ('\(UUID.v7())', nextval('ledger_sequence'), '\(ghost)', '\(wallet)', 1, 'USD', false, 'posted', 1, now())",
+                "\(entry) (nextval('ledger_sequence'), '\(ghost)', '\(id)', 'debit', 7, 0, now(), \(hash))",
+                "\(entry) (nextval('ledger_sequence'), '\(source)', '\(ghost)', 'debit', 7, 0, now(), \(hash))",
+            ]
+            for sql in statements {
+                do {
+                    try await store.database.pool.withConnection { connection in
+                        try connection.execute(sql, step: "dangling")
+                    }
+                    Issue.record("\(sql) was accepted")
+                } catch let error as PostgresError {
+                    #expect(error.sqlState == SQLState.foreignKeyViolation, "\(error)")
+                }
+            }
+            let books = try await store.loadBooks()
+            #expect(books.transfers.count == 1)
+            #expect(books.entries.isEmpty)
+        }
+    }
+
     @Test("idempotency keys past retention are purged")
     func purge() async throws {
         try await StoreFixture.with(label: "purge") { store in
