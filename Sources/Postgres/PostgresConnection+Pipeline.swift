@@ -38,7 +38,7 @@ extension PostgresConnection {
         guard !statements.isEmpty || committing else { return [] }
         // Refuse bad parameters before anything is sent, so a refusal never leaves half a batch.
         for (index, statement) in statements.enumerated() {
-            _ = try self.withParameterValues(statement.params, step: "\(step)[\(index)]") { _, _ in () }
+            _ = try self.withParameterValues(statement.params, step: "\(step)[\(index)]") { _, _, _, _ in () }
         }
         let begin = self.deferredBegin
         if committing, begin == nil {
@@ -145,11 +145,11 @@ extension PostgresConnection {
             } else if item.prepared, name == nil {
                 name = newlyPrepared.first(where: { $0.0 == item.sql })?.1
             }
-            let sent = try self.withParameterValues(item.params, step: item.step) { count, values in
+            let sent = try self.withParameterValues(item.params, step: item.step) { count, values, lengths, formats in
                 if let name {
-                    PQsendQueryPrepared(self.handle, name, count, values, nil, nil, 0)
+                    PQsendQueryPrepared(self.handle, name, count, values, lengths, formats, 0)
                 } else {
-                    PQsendQueryParams(self.handle, item.sql, count, nil, values, nil, nil, 0)
+                    PQsendQueryParams(self.handle, item.sql, count, nil, values, lengths, formats, 0)
                 }
             }
             guard sent == 1 else {

@@ -14,8 +14,8 @@ extension PostgresConnection {
         _ body: (PostgresRow) throws -> Void
     ) throws {
         try self.readyForStatement(step: step)
-        let sent = try self.withParameterValues(parameters, step: step) { count, values in
-            PQsendQueryParams(self.handle, sql, count, nil, values, nil, nil, 0)
+        let sent = try self.withParameterValues(parameters, step: step) { count, values, lengths, formats in
+            PQsendQueryParams(self.handle, sql, count, nil, values, lengths, formats, 0)
         }
         guard sent == 1 else {
             throw self.error(from: nil, step: step)

@@ -124,8 +124,8 @@ public final class PostgresConnection {
         step: String = "query"
     ) throws(PostgresError) -> PostgresRows {
         try self.readyForStatement(step: step)
-        let result = try self.withParameterValues(parameters, step: step) { count, values in
-            PQexecParams(self.handle, sql, count, nil, values, nil, nil, 0)
+        let result = try self.withParameterValues(parameters, step: step) { count, values, lengths, formats in
+            PQexecParams(self.handle, sql, count, nil, values, lengths, formats, 0)
         }
         return try self.consume(result, step: step)
     }
@@ -166,13 +166,15 @@ public final class PostgresConnection {
         }
     }
 
-    /// Passes parameters to libpq as NUL-terminated strings in one buffer that lives for the call.
-    /// Text with an embedded NUL cannot be sent in text format, and Postgres stores no NUL in
-    /// text either, so it is refused with the SQLSTATE the server would use.
+    /// Passes parameters to libpq from one buffer that lives for the call: text ones as
+    /// NUL-terminated strings, binary ones with their lengths and format 1. Text with an embedded
+    /// NUL cannot be sent in text format, and Postgres stores no NUL in text either, so it is
+    /// refused with the SQLSTATE the server would use. `body` gets the count, the values, and the
+    /// lengths and formats (nil when every parameter is text).
     func withParameterValues<Result>(
         _ parameters: [PostgresParameter],
         step: String,
-        _ body: (Int32, UnsafePointer<UnsafePointer<CChar>?>?) -> Result
+        _ body: (Int32, UnsafePointer<UnsafePointer<CChar>?>?, UnsafePointer<Int32>?, UnsafePointer<Int32>?) -> Result
     ) throws(PostgresError) -> Result {
         guard parameters.count <= Self.parametersMax else {
             throw PostgresError(
@@ -180,13 +182,30 @@ public final class PostgresConnection {
                 message: "\(parameters.count) parameters exceed the protocol's limit of \(Self.parametersMax)", step: step)
         }
         if parameters.isEmpty {
-            return body(0, nil)
+            return body(0, nil, nil, nil)
         }
         var storage: [UInt8] = []
-        storage.reserveCapacity(parameters.reduce(0) { $0 + ($1.text?.utf8.count ?? 0) + 1 })
+        storage.reserveCapacity(parameters.reduce(1) { $0 + ($1.binary?.count ?? $1.text?.utf8.count ?? 0) + 1 })
         var offsets: [Int?] = []
         offsets.reserveCapacity(parameters.count)
+        var lengths: [Int32] = []
+        var formats: [Int32] = []
+        var anyBinary = false
         for (index, parameter) in parameters.enumerated() {
+            if let binary = parameter.binary {
+                guard binary.count <= Int(Int32.max) else {
+                    throw PostgresError(
+                        kind: .server, sqlState: "54000", message: "parameter $\(index + 1) is too large to send", step: step)
+                }
+                offsets.append(storage.count)
+                storage.append(contentsOf: binary)
+                lengths.append(Int32(binary.count))
+                formats.append(1)
+                anyBinary = true
+                continue
+            }
+            lengths.append(0)
+            formats.append(0)
             guard let text = parameter.text else {
                 offsets.append(nil)
                 continue
@@ -202,12 +221,23 @@ public final class PostgresConnection {
             }
             storage.append(0)
         }
+        // Never empty, so that the buffer has an address even when every value is empty binary.
+        storage.append(0)
         return storage.withUnsafeBufferPointer { bytes in
             bytes.withMemoryRebound(to: CChar.self) { buffer in
                 let pointers: [UnsafePointer<CChar>?] = offsets.map { offset in
                     offset.map { buffer.baseAddress! + $0 }
                 }
-                return pointers.withUnsafeBufferPointer { body(Int32(parameters.count), $0.baseAddress) }
+                return pointers.withUnsafeBufferPointer { values in
+                    guard anyBinary else {
+                        return body(Int32(parameters.count), values.baseAddress, nil, nil)
+                    }
+                    return lengths.withUnsafeBufferPointer { lengths in
+                        formats.withUnsafeBufferPointer { formats in
+                            body(Int32(parameters.count), values.baseAddress, lengths.baseAddress, formats.baseAddress)
+                        }
+                    }
+                }
             }
         }
     }

@@ -43,23 +43,76 @@ extension PostgresParameter {
         PostgresParameter("{" + values.map { String($0) }.joined(separator: ",") + "}")
     }
 
-    /// A `uuid[]` literal.
+    /// A `uuid[]`, in binary (cast it to exactly `uuid[]`). Ids are most of what a commit
+    /// group sends; as text each one was formatted here and parsed again by the server.
     public static func array(_ values: [UUID]) -> PostgresParameter {
-        PostgresParameter("{" + values.map(\.uuidString).joined(separator: ",") + "}")
+        var bytes = BinaryArray.header(count: values.count, elementOID: BinaryArray.uuidOID, elementBytes: 16)
+        for value in values {
+            BinaryArray.append(Int32(16), to: &bytes)
+            withUnsafeBytes(of: value.uuid) { bytes.append(contentsOf: $0) }
+        }
+        return PostgresParameter(binary: bytes)
     }
 
-    /// A `timestamptz[]` literal, each element at microsecond precision in UTC.
+    /// A `timestamptz[]`, in binary (cast it to exactly `timestamptz[]`), each element rounded
+    /// to the microsecond exactly as the text form rounds it.
     public static func array(_ values: [Date]) -> PostgresParameter {
-        array(values.map { Optional(TimestampText.encode($0)) })
+        var bytes = BinaryArray.header(count: values.count, elementOID: BinaryArray.timestamptzOID, elementBytes: 8)
+        for value in values {
+            BinaryArray.append(Int32(8), to: &bytes)
+            BinaryArray.append(TimestampText.microseconds(value) - BinaryArray.postgresEpochMicroseconds, to: &bytes)
+        }
+        return PostgresParameter(binary: bytes)
     }
 
-    /// A `bytea[]` literal, each element in hex form.
+    /// A `bytea[]`, in binary (cast it to exactly `bytea[]`): the bytes as they are, rather than
+    /// twice as many hex digits.
     public static func array(bytes values: [[UInt8]]) -> PostgresParameter {
-        array(values.map { Optional(ByteaText.encode($0)) })
+        var bytes = BinaryArray.header(
+            count: values.count, elementOID: BinaryArray.byteaOID, elementBytes: values.reduce(0) { $0 + $1.count } / max(values.count, 1))
+        for value in values {
+            BinaryArray.append(Int32(value.count), to: &bytes)
+            bytes.append(contentsOf: value)
+        }
+        return PostgresParameter(binary: bytes)
     }
 
     /// A `bool[]` literal.
     public static func array(_ values: [Bool]) -> PostgresParameter {
         PostgresParameter("{" + values.map { $0 ? "t" : "f" }.joined(separator: ",") + "}")
+    }
+}
+
+/// Postgres's binary array format (`array_recv`): the number of dimensions, a has-nulls flag and
+/// the element type's OID, then each dimension's length and lower bound, then every element as
+/// its length and bytes. All integers are big-endian.
+enum BinaryArray {
+    static let byteaOID: UInt32 = 17
+    static let uuidOID: UInt32 = 2950
+    static let timestamptzOID: UInt32 = 1184
+    /// 2000-01-01T00:00:00Z, where Postgres's binary timestamps count from, in Unix microseconds.
+    static let postgresEpochMicroseconds: Int64 = 946_684_800_000_000
+
+    /// The header of a one-dimensional array without NULLs (none for an empty one), with room
+    /// reserved for its elements.
+    static func header(count: Int, elementOID: UInt32, elementBytes: Int) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(20 + count * (4 + elementBytes))
+        append(Int32(count == 0 ? 0 : 1), to: &bytes)
+        append(Int32(0), to: &bytes)
+        append(Int32(bitPattern: elementOID), to: &bytes)
+        if count > 0 {
+            append(Int32(count), to: &bytes)
+            append(Int32(1), to: &bytes)
+        }
+        return bytes
+    }
+
+    static func append(_ value: Int32, to bytes: inout [UInt8]) {
+        withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    static func append(_ value: Int64, to bytes: inout [UInt8]) {
+        withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }
     }
 }

@@ -248,10 +248,22 @@ struct RedisResilienceTests {
         // Two 200 ms BLPOPs in one pipeline hold the only connection for about 400 ms while no
         // single read exceeds commandTimeout, so the waiter reaches its own deadline first.
         let list = uniqueKey("held")
-        let blocker = Task { () throws(RedisError) in
-            try await client.pipeline([["BLPOP", list, "0.2"], ["BLPOP", list, "0.2"]])
+        // Concurrent calls share pipelines, so the PING must come after the BLPOPs are on the
+        // wire, or it would ride in their pipeline; the server says when one is blocking. The
+        // observer connects before the BLPOPs start, so that it sees them early.
+        let blocker = try await withClient { observer in
+            try await observer.ping()
+            let blocker = Task { () throws(RedisError) in
+                try await client.pipeline([["BLPOP", list, "0.2"], ["BLPOP", list, "0.2"]])
+            }
+            for _ in 0..<200 {
+                let info = try await observer.command(["INFO", "clients"]).string ?? ""
+                if info.contains("blocked_clients:1") { return blocker }
+                try await Task.sleep(for: .milliseconds(2))
+            }
+            Issue.record("the BLPOP never blocked")
+            return blocker
         }
-        try await Task.sleep(for: .milliseconds(30))
         let (elapsed, outcome) = await timed { () throws(RedisError) in try await client.ping() }
         guard case .failure(let error) = outcome else {
             Issue.record("PING got the connection the pipeline holds")
