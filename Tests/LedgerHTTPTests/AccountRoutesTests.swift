@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import LedgerCore
 @testable import LedgerHTTP
 import LedgerStore
 import LedgerTestSupport

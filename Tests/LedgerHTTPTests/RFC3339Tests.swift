@@ -15,9 +15,9 @@ import Testing
 struct RFC3339Tests {
     @Test("writes UTC with microseconds")
     func formats() {
-        #expect(RFC3339.format(microsecondsSinceEpoch: 0) == "1970-01-01T00:00:00.000000Z")
-        #expect(RFC3339.format(microsecondsSinceEpoch: 1_709_251_199_123_456) == "2024-02-29T23:59:59.123456Z")
-        #expect(RFC3339.format(microsecondsSinceEpoch: 253_402_300_799_999_999) == "9999-12-31T23:59:59.999999Z")
+        #expect(RFC3339.format(microseconds: 0) == "1970-01-01T00:00:00.000000Z")
+        #expect(RFC3339.format(microseconds: 1_709_251_199_123_456) == "2024-02-29T23:59:59.123456Z")
+        #expect(RFC3339.format(microseconds: 253_402_300_799_999_999) == "9999-12-31T23:59:59.999999Z")
     }
 
     @Test("reads offsets and fractions to the microsecond")
@@ -34,7 +34,7 @@ struct RFC3339Tests {
     @Test("round-trips what it writes")
     func roundTrips() throws {
         for micros: Int64 in [0, 1, 999_999, 1_700_000_000_000_001, 4_102_444_800_000_000] {
-            let parsed = try #require(RFC3339.parse(RFC3339.format(microsecondsSinceEpoch: micros)))
+            let parsed = try #require(RFC3339.parse(RFC3339.format(microseconds: micros)))
             #expect(parsed.microsecondsSinceEpoch == micros)
         }
     }

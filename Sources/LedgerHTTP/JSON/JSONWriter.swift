@@ -1,4 +1,5 @@
 import Foundation
+import LedgerCore
 
 /// Writes response JSON straight into bytes, in the order fields are given.
 ///
