@@ -1,4 +1,5 @@
 import Foundation
+import LedgerCore
 
 /// The set-up phase: creates the run's accounts and funds each flagged one from the source, so
 /// that accounts which must not go below zero have credit to spend.

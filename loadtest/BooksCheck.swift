@@ -1,4 +1,5 @@
 import Foundation
+import LedgerCore
 
 /// After the run: every acknowledged transfer is in the ledger once with its amount, nothing
 /// refused is, replays returned the same bytes, every balance is what the acknowledged

@@ -1,4 +1,5 @@
 import Foundation
+import LedgerCore
 
 /// Reads transfers and balances back through the HTTP API, one GET each, a bounded number at once.
 struct HTTPLookup: TransferLookup, BalanceLookup {

@@ -1,4 +1,5 @@
 import Foundation
+import LedgerCore
 import Synchronization
 
 /// Everything the run learned about its writes, kept for the books check: one record per

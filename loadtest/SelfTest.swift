@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LedgerCore
 import Histogram
 
 /// Checks of the harness's own logic that need no server: argument parsing, reproducible

@@ -1,4 +1,5 @@
 import Foundation
+import LedgerCore
 
 /// One transfer the harness asks for, with a client-given id so that its fate can be looked up
 /// afterwards whatever the answer was.
@@ -22,9 +23,4 @@ extension TransferIntent {
         }
         return text + "}"
     }
-}
-
-extension UUID {
-    /// The canonical lower-case form used in paths and bodies.
-    var lowercasedString: String { self.uuidString.lowercased() }
 }

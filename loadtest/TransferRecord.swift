@@ -1,4 +1,5 @@
 import Foundation
+import LedgerCore
 
 /// What the harness knows about one transfer it asked for: whether its creation and its
 /// post or void were acknowledged, refused, or left unknown.

@@ -1,4 +1,5 @@
 import Foundation
+import LedgerCore
 
 /// Makes the run's requests, one operation at a time, as a pure function of the seed (and of
 /// the run id for ids and keys): the same seed gives the same sequence however the requests

@@ -1,3 +1,4 @@
+import LedgerCore
 public import Foundation
 
 /// How the caller names an account: by id or by code.
@@ -31,7 +32,7 @@ public struct AccountReference: Sendable, Hashable, CustomStringConvertible {
     }
 
     public init(id: UUID) {
-        self.text = id.uuidString.lowercased()
+        self.text = id.lowercasedString
     }
 
     /// The id the text names, if it is a UUID.

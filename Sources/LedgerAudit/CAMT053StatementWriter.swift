@@ -29,7 +29,7 @@ public struct CAMT053StatementWriter: StatementWriter, Sendable {
         guard currency.utf8.count == 3, currency.utf8.allSatisfy({ (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) }) else {
             throw AuditError(
                 .formatLimit,
-                "camt.053 allows only three-letter currency codes; account \(account.id) holds \(currency): use --format csv or json"
+                "camt.053 allows only three-letter currency codes; account \(account.id.lowercasedString) holds \(currency): use --format csv or json"
             )
         }
         guard minorUnits <= Self.fractionDigitsMax else {

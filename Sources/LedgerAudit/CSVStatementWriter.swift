@@ -16,7 +16,7 @@ public struct CSVStatementWriter: StatementWriter, Sendable {
         row([Self.header], into: &buffer)
         row(
             [
-                "opening", account.id.uuidString.lowercased(), TextEncoding.csv(account.code ?? ""),
+                "opening", account.id.lowercasedString, TextEncoding.csv(account.code ?? ""),
                 account.currency.code, "", RFC3339.format(statement.period.start), "", "", "",
                 String(statement.openingBalance), "",
             ],
@@ -28,7 +28,7 @@ public struct CSVStatementWriter: StatementWriter, Sendable {
         row(
             [
                 "entry", "", "", "", String(line.sequence), RFC3339.format(line.bookedAt),
-                line.transferID.uuidString.lowercased(), line.direction.rawValue, String(line.amount),
+                line.transferID.lowercasedString, line.direction.rawValue, String(line.amount),
                 String(line.balanceAfter), "",
             ],
             into: &buffer
@@ -41,7 +41,7 @@ public struct CSVStatementWriter: StatementWriter, Sendable {
         row(["credits", "", "", "", "", "", "", "credit", String(statement.credits.amount), "", String(statement.credits.count)], into: &buffer)
         row(
             [
-                "closing", account.id.uuidString.lowercased(), TextEncoding.csv(account.code ?? ""),
+                "closing", account.id.lowercasedString, TextEncoding.csv(account.code ?? ""),
                 account.currency.code, "", RFC3339.format(statement.period.end), "", "", "",
                 String(statement.closingBalance), "",
             ],

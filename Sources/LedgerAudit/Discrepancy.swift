@@ -1,3 +1,4 @@
+import LedgerCore
 public import Foundation
 
 /// One way the books on the database break an invariant of PRODUCT.md §1, with the ids a reader
@@ -66,9 +67,9 @@ public struct Discrepancy: Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         var text = "invariant \(invariant) \(kind.rawValue)"
         if let currency { text += " currency=\(currency)" }
-        if let accountID { text += " account=\(accountID.uuidString.lowercased())" }
+        if let accountID { text += " account=\(accountID.lowercasedString)" }
         if let entrySequence { text += " entry=\(entrySequence)" }
-        if let transferID { text += " transfer=\(transferID.uuidString.lowercased())" }
+        if let transferID { text += " transfer=\(transferID.lowercasedString)" }
         return text + ": " + detail
     }
 }

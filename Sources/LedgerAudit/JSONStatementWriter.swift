@@ -17,7 +17,7 @@ public struct JSONStatementWriter: StatementWriter, Sendable {
         text += ",\"message_id\":" + TextEncoding.json(statement.messageID)
         text += ",\"statement_id\":" + TextEncoding.json(statement.statementID)
         text += ",\"created_at\":" + TextEncoding.json(RFC3339.format(statement.createdAt))
-        text += ",\n\"account\":{\"id\":" + TextEncoding.json(account.id.uuidString.lowercased())
+        text += ",\n\"account\":{\"id\":" + TextEncoding.json(account.id.lowercasedString)
         text += ",\"code\":" + (account.code.map(TextEncoding.json) ?? "null")
         text += ",\"currency\":" + TextEncoding.json(account.currency.code)
         text += ",\"minor_units\":\(account.currency.minorUnits)}"
@@ -32,7 +32,7 @@ public struct JSONStatementWriter: StatementWriter, Sendable {
         var text = linesWritten == 0 ? "\n" : ",\n"
         text += "{\"sequence\":\(line.sequence)"
         text += ",\"booked_at\":\"" + RFC3339.format(line.bookedAt) + "\""
-        text += ",\"transfer_id\":\"" + line.transferID.uuidString.lowercased() + "\""
+        text += ",\"transfer_id\":\"" + line.transferID.lowercasedString + "\""
         text += ",\"direction\":\"" + line.direction.rawValue + "\""
         text += ",\"amount\":\(line.amount),\"balance_after\":\(line.balanceAfter)}"
         buffer.append(contentsOf: text.utf8)

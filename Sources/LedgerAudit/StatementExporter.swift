@@ -82,7 +82,7 @@ public struct StatementExporter: Sendable {
         }
         logger.info(
             "statement exported",
-            metadata: ["ledger.account.id": "\(statement.account.id)", "ledger.statement.lines": "\(statement.lineCount)"]
+            metadata: ["ledger.account.id": "\(statement.account.id.lowercasedString)", "ledger.statement.lines": "\(statement.lineCount)"]
         )
         return statement
     }
@@ -103,7 +103,7 @@ public struct StatementExporter: Sendable {
         guard let row = rows.first else { return nil }
         let id = try row.uuid(0)
         guard let currency = Currency(try row.string(2)) else {
-            throw AuditError(.inconsistentBooks, "account \(id) has an invalid currency")
+            throw AuditError(.inconsistentBooks, "account \(id.lowercasedString) has an invalid currency")
         }
         return Account(
             id: id, code: row.optionalString(1), currency: currency, flags: AccountFlags(rawValue: try row.int(3)),
@@ -135,7 +135,7 @@ public struct StatementExporter: Sendable {
         let opening = try row.isNull(0) ? 0 : row.int128(0)
         let debits = StatementTotal(count: try row.int(1), amount: try row.int128(2))
         let credits = StatementTotal(count: try row.int(3), amount: try row.int128(4))
-        let identity = "statement|\(account.id.uuidString.lowercased())|\(period.start.microsecondsSinceEpoch)|\(period.end.microsecondsSinceEpoch)"
+        let identity = "statement|\(account.id.lowercasedString)|\(period.start.microsecondsSinceEpoch)|\(period.end.microsecondsSinceEpoch)"
         return Statement(
             messageID: messageID,
             statementID: String(SHA256.hex(SHA256.hash(Array(identity.utf8))).prefix(32)),
@@ -194,7 +194,7 @@ public struct StatementExporter: Sendable {
         mutating func add(_ line: StatementLine) throws {
             let accountID = statement.account.id
             guard line.sequence > lastSequence else {
-                throw AuditError(.inconsistentBooks, "entry \(line.sequence) of account \(accountID) is booked before entry \(lastSequence) although it comes after it: run `ledger verify`")
+                throw AuditError(.inconsistentBooks, "entry \(line.sequence) of account \(accountID.lowercasedString) is booked before entry \(lastSequence) although it comes after it: run `ledger verify`")
             }
             lastSequence = line.sequence
             switch line.direction {
@@ -208,7 +208,7 @@ public struct StatementExporter: Sendable {
                 credits.amount += Int128(line.amount)
             }
             guard running == line.balanceAfter else {
-                throw AuditError(.inconsistentBooks, "entry \(line.sequence) of account \(accountID) records balance \(line.balanceAfter) but the entries before it add up to \(running): run `ledger verify`")
+                throw AuditError(.inconsistentBooks, "entry \(line.sequence) of account \(accountID.lowercasedString) records balance \(line.balanceAfter) but the entries before it add up to \(running): run `ledger verify`")
             }
             try writer.line(line, of: statement, into: &buffer)
             if buffer.count >= configuration.bufferBytesMax {
@@ -221,7 +221,7 @@ public struct StatementExporter: Sendable {
 
         mutating func finish() throws {
             guard debits == statement.debits, credits == statement.credits else {
-                throw AuditError(.inconsistentBooks, "the entries of account \(statement.account.id) streamed in one snapshot differ from their totals")
+                throw AuditError(.inconsistentBooks, "the entries of account \(statement.account.id.lowercasedString) streamed in one snapshot differ from their totals")
             }
             try writer.finish(statement, into: &buffer)
             try flush()

@@ -1,4 +1,5 @@
 import Foundation
+import LedgerCore
 import Postgres
 
 /// The set-based checks: each asks Postgres for the rows that disagree, never for every row.
@@ -255,7 +256,7 @@ extension Verifier {
                 let account = try row.uuid(accountColumn)
                 let expected = try row.uuid(expectedAccountColumn)
                 if account != expected {
-                    problems.append("the \(side) entry is on account \(account.uuidString.lowercased()), not \(expected.uuidString.lowercased())")
+                    problems.append("the \(side) entry is on account \(account.lowercasedString), not \(expected.lowercasedString)")
                 }
             }
             sink.add(Discrepancy(.transferEntriesMismatch, transferID: transferID, entrySequence: firstSequence, detail: problems.joined(separator: "; ")))

@@ -86,7 +86,7 @@ public struct LedgerEngine: Sendable {
         if let error = Validation.newAccount(new) { return .failure(error) }
         if let existing = accounts[new.id] {
             guard new.matches(existing) else {
-                return .failure(LedgerError(.idConflict, "account \(new.id) exists with other fields", field: "id"))
+                return .failure(LedgerError(.idConflict, "account \(new.id.lowercasedString) exists with other fields", field: "id"))
             }
             return .success(.account(existing, changed: false))
         }
@@ -109,15 +109,15 @@ public struct LedgerEngine: Sendable {
         if let error = Validation.newTransfer(new) { return .failure(error) }
         if let existing = transfers[new.id] {
             guard new.matches(existing) else {
-                return .failure(LedgerError(.idConflict, "transfer \(new.id) exists with other fields", field: "id"))
+                return .failure(LedgerError(.idConflict, "transfer \(new.id.lowercasedString) exists with other fields", field: "id"))
             }
             return .success(.transfer(existing, entries: [], changed: false))
         }
         guard var debit = accounts[new.debitAccountID] else {
-            return .failure(LedgerError(.accountNotFound, "debit account \(new.debitAccountID) does not exist", field: "debit_account_id"))
+            return .failure(LedgerError(.accountNotFound, "debit account \(new.debitAccountID.lowercasedString) does not exist", field: "debit_account_id"))
         }
         guard var credit = accounts[new.creditAccountID] else {
-            return .failure(LedgerError(.accountNotFound, "credit account \(new.creditAccountID) does not exist", field: "credit_account_id"))
+            return .failure(LedgerError(.accountNotFound, "credit account \(new.creditAccountID.lowercasedString) does not exist", field: "credit_account_id"))
         }
         guard debit.currency == new.currency, credit.currency == new.currency else {
             return .failure(LedgerError(
@@ -137,12 +137,12 @@ public struct LedgerEngine: Sendable {
         }
         guard debit.isWithinLimits else {
             return .failure(LedgerError(
-                .insufficientFunds, "debit account \(debit.id) would have more debits than credits", field: "amount"
+                .insufficientFunds, "debit account \(debit.id.lowercasedString) would have more debits than credits", field: "amount"
             ))
         }
         guard credit.isWithinLimits else {
             return .failure(LedgerError(
-                .limitExceeded, "credit account \(credit.id) would have more credits than debits", field: "amount"
+                .limitExceeded, "credit account \(credit.id.lowercasedString) would have more credits than debits", field: "amount"
             ))
         }
 
@@ -166,20 +166,20 @@ public struct LedgerEngine: Sendable {
         id: UUID, to status: TransferStatus, amount: Int64?, sequences: inout SequenceAllocator
     ) -> Result<LedgerEffect, LedgerError> {
         guard var transfer = transfers[id] else {
-            return .failure(LedgerError(.transferNotFound, "transfer \(id) does not exist", field: "id"))
+            return .failure(LedgerError(.transferNotFound, "transfer \(id.lowercasedString) does not exist", field: "id"))
         }
         guard transfer.status == .pending else {
-            return .failure(LedgerError(.transferNotPending, "transfer \(id) is \(transfer.status.rawValue), not pending", field: "id"))
+            return .failure(LedgerError(.transferNotPending, "transfer \(id.lowercasedString) is \(transfer.status.rawValue), not pending", field: "id"))
         }
         let isDue = transfer.expiresAt.map { $0 <= now } ?? false
         switch status {
         case .expired:
             guard isDue else {
-                return .failure(LedgerError(.transferNotPending, "transfer \(id) has not reached its timeout", field: "id"))
+                return .failure(LedgerError(.transferNotPending, "transfer \(id.lowercasedString) has not reached its timeout", field: "id"))
             }
         default:
             guard !isDue else {
-                return .failure(LedgerError(.pendingExpired, "transfer \(id) passed its timeout and can no longer be \(status.rawValue)", field: "id"))
+                return .failure(LedgerError(.pendingExpired, "transfer \(id.lowercasedString) passed its timeout and can no longer be \(status.rawValue)", field: "id"))
             }
         }
         let postedAmount = amount ?? (status == .posted ? transfer.amount : 0)
@@ -194,7 +194,7 @@ public struct LedgerEngine: Sendable {
             }
         }
         guard var debit = accounts[transfer.debitAccountID], var credit = accounts[transfer.creditAccountID] else {
-            preconditionFailure("the store must load the accounts of pending transfer \(id)")
+            preconditionFailure("the store must load the accounts of pending transfer \(id.lowercasedString)")
         }
 
         let held = Int128(transfer.amount)
@@ -206,8 +206,8 @@ public struct LedgerEngine: Sendable {
         }
         // Releasing a hold, or posting no more than was held, can only move balances away from
         // their limits; a violation here would mean corrupted state, not a client mistake.
-        precondition(debit.balances.isWellFormed && credit.balances.isWellFormed, "pending release of \(id) made a balance negative")
-        precondition(debit.isWithinLimits && credit.isWithinLimits, "resolving \(id) broke an account limit")
+        precondition(debit.balances.isWellFormed && credit.balances.isWellFormed, "pending release of \(id.lowercasedString) made a balance negative")
+        precondition(debit.isWithinLimits && credit.isWithinLimits, "resolving \(id.lowercasedString) broke an account limit")
 
         transfer.status = status
         transfer.postedAmount = postedAmount

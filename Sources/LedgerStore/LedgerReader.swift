@@ -127,7 +127,7 @@ public struct LedgerReader: Sendable {
 /// Opaque page cursors. They are base64url so clients treat them as tokens, not as ids.
 enum Cursor {
     static func encodeAccount(_ id: UUID) -> String {
-        encode("a:\(id.uuidString.lowercased())")
+        encode("a:\(id.lowercasedString)")
     }
 
     static func decodeAccount(_ cursor: String) throws -> UUID {

@@ -126,7 +126,7 @@ struct IdempotencyPropertyTests {
         }
 
         static func generate(seed: UInt64, runID: String) -> Program {
-            var random = Generator(seed: seed)
+            var random = SplitMix64(seed: seed)
             func pick(_ range: ClosedRange<Int>) -> Int { Int.random(in: range, using: &random) }
             func chance(_ percent: Int) -> Bool { pick(1...100) <= percent }
             func usdPair() -> (Int, Int) {
@@ -276,7 +276,7 @@ struct IdempotencyPropertyTests {
                 }
                 accounts.append(try await client.createAccount(currency: "EUR"))
                 var funding: [(slot: Int, amount: Int64)] = []
-                var random = Generator(seed: seed ^ 0xF00D)
+                var random = SplitMix64(seed: seed ^ 0xF00D)
                 for slot in Self.walletSlots {
                     let amount = Int64.random(in: 100...800, using: &random)
                     try await client.transfer(from: accounts[Self.sourceSlot], to: accounts[slot], amount: amount)
@@ -472,19 +472,6 @@ struct IdempotencyPropertyTests {
             let transfers = try connection.query("SELECT \(Columns.transfer) FROM transfers", step: "load transfers").map { try Transfer(row: $0) }
             let entries = try connection.query("SELECT \(Columns.entry) FROM entries ORDER BY sequence", step: "load entries").map { try Entry(row: $0) }
             return (accounts, transfers, entries)
-        }
-    }
-
-    /// SplitMix64: small, seedable and the same on every platform, so a seed replays its program.
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        init(seed: UInt64) { state = seed }
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
         }
     }
 }

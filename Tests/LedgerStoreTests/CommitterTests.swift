@@ -82,7 +82,7 @@ struct CommitterTests {
             let outcomes = try await withThrowingTaskGroup(of: (ok: Int, refused: Int).self) { group in
                 for task in 0..<tasks {
                     group.addTask {
-                        var generator = SplitMix(seed: UInt64(task))
+                        var generator = SplitMix64(seed: UInt64(task))
                         var ok = 0
                         var refused = 0
                         for _ in 0..<transfersPerTask {
@@ -339,18 +339,5 @@ struct CommitterTests {
                 try await migrator.migrate(pool: store.database.pool, logger: .init(label: "test"))
             }
         }
-    }
-}
-
-/// A small seedable generator so concurrent test workloads are reproducible.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -37,7 +37,7 @@ struct StorePropertyTests {
     /// Runs one generated program and returns every discrepancy found.
     func runProgram(shape: Shape, seed: UInt64) async throws -> [String] {
         try await StoreFixture.with(label: "prop\(shape.rawValue)") { store in
-            var generator = SplitMix(seed: seed)
+            var generator = SplitMix64(seed: seed)
             let usd = Currency("USD")!
             let source = try await store.openAccount()
             let creditLine = try await store.openAccount(flags: .creditsMustNotExceedDebits)
@@ -56,7 +56,7 @@ struct StorePropertyTests {
             let taskCount = 8
             let commandsPerTask = 30
             let programs: [[WriteRequest]] = (0..<taskCount).map { task in
-                var local = SplitMix(seed: seed &+ UInt64(task + 1) &* 104_729)
+                var local = SplitMix64(seed: seed &+ UInt64(task + 1) &* 104_729)
                 return ProgramGenerator(
                     wallets: wallets, source: source, creditLine: creditLine, euro: euro, batched: shape == .batched
                 ).requests(count: commandsPerTask, using: &local)
@@ -153,7 +153,7 @@ struct ProgramGenerator {
     let euro: UUID
     let batched: Bool
 
-    func requests(count: Int, using generator: inout SplitMix) -> [WriteRequest] {
+    func requests(count: Int, using generator: inout SplitMix64) -> [WriteRequest] {
         let usd = Currency("USD")!
         var pending: [UUID] = []
         var commands: [LedgerCommand] = []

@@ -87,7 +87,7 @@ struct JSONWriter {
     }
 
     mutating func uuid(_ value: UUID) {
-        string(value.uuidString.lowercased())
+        string(value.lowercasedString)
     }
 
     /// RFC 3339 in UTC with microseconds, the precision the ledger stores.

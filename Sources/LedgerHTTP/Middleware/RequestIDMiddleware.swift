@@ -21,7 +21,7 @@ public struct RequestIDMiddleware: RouterMiddleware {
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        let id = Self.acceptable(request.headers[Self.headerName]) ?? UUID.v7().uuidString.lowercased()
+        let id = Self.acceptable(request.headers[Self.headerName]) ?? UUID.v7().lowercasedString
         context.requestID = id
         // One id per request in the logs: ours, which the client also sees, replaces the server's.
         context.logger[metadataKey: "hb.request.id"] = nil

@@ -166,7 +166,7 @@ struct LedgerRoutes: Sendable {
         Problem(status: .notFound, code: LedgerError.Code.accountNotFound.rawValue, detail: "account \(text(id)) does not exist", field: "id")
     }
 
-    static func text(_ id: UUID) -> String { id.uuidString.lowercased() }
+    static func text(_ id: UUID) -> String { id.lowercasedString }
 
     static func json(_ writer: JSONWriter, status: HTTPResponse.Status = .ok) -> Response {
         var headers = HTTPFields()
