@@ -40,8 +40,27 @@ struct LineLogHandler: LogHandler {
             line += " \(key)=\(value)"
         }
         line += " [\(event.source)] \(event.message)\n"
-        // One write per line, so that lines of concurrent tasks never interleave.
-        FileHandle.standardOutput.write(Data(line.utf8))
+        Self.writeToStandardOutput(line)
+    }
+
+    /// One `write` per line, so that lines of concurrent tasks do not interleave. A failed write
+    /// (standard output closed, say) drops the line: `FileHandle.write` would trap on it and take
+    /// the server down for a log line.
+    private static func writeToStandardOutput(_ line: String) {
+        var line = line
+        line.withUTF8 { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let written = write(STDOUT_FILENO, bytes.baseAddress! + offset, bytes.count - offset)
+                if written > 0 {
+                    offset += written
+                } else if written < 0, errno == EINTR {
+                    continue
+                } else {
+                    return
+                }
+            }
+        }
     }
 
     private static func timestamp() -> String {
