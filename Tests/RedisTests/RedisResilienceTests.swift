@@ -241,24 +241,33 @@ struct RedisResilienceTests {
         configuration.connectionsMax = 1
         configuration.commandTimeout = .milliseconds(300)
         configuration.connectTimeout = .milliseconds(300)
+        // The name lets the observer below find this client's one connection among the other
+        // tests' connections, some of which block too.
+        let name = "wait-is-bounded-\(UInt32.random(in: 0...UInt32.max))"
+        configuration.clientName = name
         let client = RedisClient(configuration: configuration, logger: LogRecorder().logger)
         defer { Task { await client.close() } }
         try await client.ping()
 
-        // Two 200 ms BLPOPs in one pipeline hold the only connection for about 400 ms while no
-        // single read exceeds commandTimeout, so the waiter reaches its own deadline first.
+        // Four 200 ms BLPOPs in one pipeline hold the only connection for about 800 ms while no
+        // single read exceeds commandTimeout. Even if the observer only notices the block during
+        // the second BLPOP, 400 ms remain, so the waiter reaches its own deadline first.
         let list = uniqueKey("held")
+        let blpops: [[String]] = Array(repeating: ["BLPOP", list, "0.2"], count: 4)
         // Concurrent calls share pipelines, so the PING must come after the BLPOPs are on the
-        // wire, or it would ride in their pipeline; the server says when one is blocking. The
-        // observer connects before the BLPOPs start, so that it sees them early.
+        // wire, or it would ride in their pipeline; the server says when this connection is
+        // blocked (flag b in CLIENT LIST). The observer connects before the BLPOPs start, so
+        // that it sees them early.
         let blocker = try await withClient { observer in
             try await observer.ping()
-            let blocker = Task { () throws(RedisError) in
-                try await client.pipeline([["BLPOP", list, "0.2"], ["BLPOP", list, "0.2"]])
-            }
-            for _ in 0..<200 {
-                let info = try await observer.command(["INFO", "clients"]).string ?? ""
-                if info.contains("blocked_clients:1") { return blocker }
+            let blocker = Task { () throws(RedisError) in try await client.pipeline(blpops) }
+            for _ in 0..<400 {
+                let list = try await observer.command(["CLIENT", "LIST"]).string ?? ""
+                let blocked = list.split(separator: "\n").contains { line in
+                    let fields = line.split(separator: " ")
+                    return fields.contains("name=\(name)") && fields.contains { $0.hasPrefix("flags=") && $0.contains("b") }
+                }
+                if blocked { return blocker }
                 try await Task.sleep(for: .milliseconds(2))
             }
             Issue.record("the BLPOP never blocked")
@@ -272,7 +281,7 @@ struct RedisResilienceTests {
         #expect(error.kind == .poolExhausted)
         #expect(elapsed >= .milliseconds(280), "took \(elapsed)")
         #expect(elapsed < configuration.commandTimeout + Self.slack, "took \(elapsed)")
-        #expect(try await blocker.value == [.null, .null])
+        #expect(try await blocker.value == Array(repeating: .null, count: 4))
         try await client.ping()
     }
 }
