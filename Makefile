@@ -69,7 +69,8 @@ clean-data:
 #   make loadtest   a 30 s run of one scenario against a release ledgerd on the run profile's
 #                   Postgres and Redis; reports in .data/loadtest/ (report.json, report.html)
 #   make bench      uniform and hot at 1/16/64 connections (15 s each) plus batch; reports and
-#                   summary.txt in .data/bench/
+#                   summary.txt in .data/bench/. Without DATABASE_URL it runs on a database
+#                   made fresh for it (ledger_bench), as the baselines' pgbench scripts do.
 #
 # Both build with `swift build -c release`, migrate, make an API key with `ledger keys create`,
 # start ledgerd on 127.0.0.1:$(LOADTEST_PORT) in the background (PID in ledgerd.pid next to the
@@ -108,6 +109,16 @@ if [ -n "${DATABASE_URL:-}" ] && [ -n "${REDIS_URL:-}" ]; then
 else
     scripts/services.sh up run >/dev/null
     eval "$(scripts/services.sh env run)"
+    if [ "$LOADTEST_MODE" = bench ]; then
+        # The baselines' pgbench scripts start from fresh tables, and so does the bench: on the
+        # run profile's books, each run would inherit every earlier run's rows and the figures
+        # would drift down from run to run.
+        base=${DATABASE_URL%/*}
+        psql -X -q -v ON_ERROR_STOP=1 -d "$base/postgres" \
+            -c "DROP DATABASE IF EXISTS ledger_bench" -c "CREATE DATABASE ledger_bench"
+        DATABASE_URL="$base/ledger_bench"
+        say "fresh database ledger_bench on the run profile's server"
+    fi
 fi
 export DATABASE_URL REDIS_URL
 

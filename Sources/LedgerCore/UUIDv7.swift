@@ -1,10 +1,6 @@
 public import Foundation
 
 extension UUID {
-    /// The canonical lower-case text of the id: what the API, statements and error details
-    /// show (Foundation's `uuidString` is upper case).
-    public var lowercasedString: String { uuidString.lowercased() }
-
     /// A version 7 UUID (RFC 9562): 48 bits of Unix milliseconds, then random bits.
     /// Ids made by the server sort by creation time, which keeps index inserts local.
     public static func v7(now: Date = Date()) -> UUID {

@@ -136,10 +136,9 @@ struct JSONObjectReader {
         return Int64(token)
     }
 
-    /// The canonical 8-4-4-4-12 hex form only; Foundation's parser accepts exactly that.
+    /// The canonical 8-4-4-4-12 hex form only.
     static func parseUUID(_ text: String) -> UUID? {
-        guard text.utf8.count == 36 else { return nil }
-        return UUID(uuidString: text)
+        UUID(canonical: text)
     }
 
     /// A client's key echoed back, cut short and stripped of control characters.
