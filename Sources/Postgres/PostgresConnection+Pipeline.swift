@@ -35,11 +35,43 @@ extension PostgresConnection {
         prepared: Bool = false
     ) throws(PostgresError) -> [PostgresRows] {
         try self.checkUsable(step: step)
-        guard !statements.isEmpty || committing else { return [] }
         // Refuse bad parameters before anything is sent, so a refusal never leaves half a batch.
         for (index, statement) in statements.enumerated() {
             _ = try self.withParameterValues(statement.params, step: "\(step)[\(index)]") { _, _, _, _ in () }
         }
+        return try self.runPipeline(
+            count: statements.count, statement: { statements[$0] }, step: step, committing: committing, prepared: prepared)
+    }
+
+    /// A pipeline whose statements are made one at a time, each just before it is sent: the
+    /// server executes the ones sent while the caller builds the next, so building a large
+    /// statement's parameters overlaps with executing the one before it.
+    ///
+    /// Only inside a transaction: a statement whose parameters are refused can only be found
+    /// once some are sent, so that error breaks the connection, which ends the transaction
+    /// with nothing committed.
+    public func pipeline(
+        deferred statements: [() -> (sql: String, params: [PostgresParameter])],
+        step: String = "pipeline",
+        committing: Bool = false,
+        prepared: Bool = false
+    ) throws(PostgresError) -> [PostgresRows] {
+        try self.checkUsable(step: step)
+        guard self.deferredBegin != nil || PQtransactionStatus(self.handle) != PQTRANS_IDLE else {
+            throw PostgresError(kind: .server, message: "a deferred pipeline needs an open transaction", step: step)
+        }
+        return try self.runPipeline(
+            count: statements.count, statement: { statements[$0]() }, step: step, committing: committing, prepared: prepared)
+    }
+
+    private func runPipeline(
+        count: Int,
+        statement: (Int) -> (sql: String, params: [PostgresParameter]),
+        step: String,
+        committing: Bool,
+        prepared: Bool
+    ) throws(PostgresError) -> [PostgresRows] {
+        guard count > 0 || committing else { return [] }
         let begin = self.deferredBegin
         if committing, begin == nil {
             switch PQtransactionStatus(self.handle) {
@@ -56,16 +88,15 @@ extension PostgresConnection {
             }
         }
         var items: [PipelineItem] = []
-        items.reserveCapacity(statements.count + 2)
+        items.reserveCapacity(count + 2)
         if let begin {
-            items.append(PipelineItem(sql: begin.beginStatement, params: [], step: "begin", role: .begin, prepared: false))
+            items.append(PipelineItem(fixedSQL: begin.beginStatement, step: "begin", role: .begin))
         }
-        for (index, statement) in statements.enumerated() {
-            items.append(PipelineItem(
-                sql: statement.sql, params: statement.params, step: "\(step)[\(index)]", role: .statement, prepared: prepared))
+        for index in 0..<count {
+            items.append(PipelineItem(fixedSQL: nil, step: "\(step)[\(index)]", role: .statement(index), prepared: prepared))
         }
         if committing {
-            items.append(PipelineItem(sql: "COMMIT", params: [], step: "commit", role: .commit, prepared: false))
+            items.append(PipelineItem(fixedSQL: "COMMIT", step: "commit", role: .commit))
         }
         self.deferredBegin = nil
 
@@ -76,7 +107,7 @@ extension PostgresConnection {
         // single statements are not thrown here but collected in `results.firstError`.
         let results: (rows: [PostgresRows], firstError: PostgresError?)
         do throws(PostgresError) {
-            let newlyPrepared = try self.sendPipeline(&items, step: step)
+            let newlyPrepared = try self.sendPipeline(&items, statement: statement, step: step)
             results = try self.readPipeline(items, step: step)
             if results.firstError == nil {
                 for (sql, name) in newlyPrepared { self.preparedStatements[sql] = name }
@@ -109,19 +140,23 @@ extension PostgresConnection {
     static let preparedStatementsMax = 64
 
     struct PipelineItem {
-        enum Role { case begin, statement, commit }
-        var sql: String
-        var params: [PostgresParameter]
+        enum Role { case begin, statement(Int), commit }
+        /// The text of BEGIN and COMMIT; a caller's statement is made when it is sent.
+        var fixedSQL: String?
         var step: String
         var role: Role
-        var prepared: Bool
+        var prepared: Bool = false
         /// Set while sending: the name under which this item is prepared in this pipeline.
         var preparesName: String? = nil
     }
 
     /// Sends the items and the sync; returns the statements prepared in this pipeline, which
     /// count as prepared only once the whole pipeline has succeeded.
-    private func sendPipeline(_ items: inout [PipelineItem], step: String) throws(PostgresError) -> [(String, String)] {
+    private func sendPipeline(
+        _ items: inout [PipelineItem],
+        statement: (Int) -> (sql: String, params: [PostgresParameter]),
+        step: String
+    ) throws(PostgresError) -> [(String, String)] {
         guard PQsetnonblocking(self.handle, 1) == 0 else {
             self.markBroken("could not switch to non-blocking mode")
             throw self.error(from: nil, step: step)
@@ -129,27 +164,33 @@ extension PostgresConnection {
         var newlyPrepared: [(String, String)] = []
         for index in items.indices {
             let item = items[index]
-            var name = item.prepared ? self.preparedStatements[item.sql] : nil
+            let (sql, params): (String, [PostgresParameter])
+            if case .statement(let position) = item.role {
+                (sql, params) = statement(position)
+            } else {
+                (sql, params) = (item.fixedSQL ?? "", [])
+            }
+            var name = item.prepared ? self.preparedStatements[sql] : nil
             if item.prepared, name == nil, self.preparedNamesIssued < Self.preparedStatementsMax,
-                !newlyPrepared.contains(where: { $0.0 == item.sql })
+                !newlyPrepared.contains(where: { $0.0 == sql })
             {
                 self.preparedNamesIssued += 1
                 let fresh = "pipeline_\(self.preparedNamesIssued)"
-                guard PQsendPrepare(self.handle, fresh, item.sql, Int32(item.params.count), nil) == 1 else {
+                guard PQsendPrepare(self.handle, fresh, sql, Int32(params.count), nil) == 1 else {
                     self.markBroken("pipeline prepare failed")
                     throw self.error(from: nil, step: item.step)
                 }
                 items[index].preparesName = fresh
-                newlyPrepared.append((item.sql, fresh))
+                newlyPrepared.append((sql, fresh))
                 name = fresh
             } else if item.prepared, name == nil {
-                name = newlyPrepared.first(where: { $0.0 == item.sql })?.1
+                name = newlyPrepared.first(where: { $0.0 == sql })?.1
             }
-            let sent = try self.withParameterValues(item.params, step: item.step) { count, values, lengths, formats in
+            let sent = try self.withParameterValues(params, step: item.step) { count, values, lengths, formats in
                 if let name {
                     PQsendQueryPrepared(self.handle, name, count, values, lengths, formats, 0)
                 } else {
-                    PQsendQueryParams(self.handle, item.sql, count, nil, values, lengths, formats, 0)
+                    PQsendQueryParams(self.handle, sql, count, nil, values, lengths, formats, 0)
                 }
             }
             guard sent == 1 else {

@@ -365,6 +365,94 @@ struct PipelinedTransactionTests {
         }
     }
 
+    @Test("deferred statements are made in order, one at a time, and commit like any pipeline")
+    func deferredStatements() async throws {
+        try await TestDatabase.withPool({ $0.connectionsMax = 1 }) { pool in
+            try await TestDatabase.withTable(pool, prefix: "pipetx", columns: Self.accounts) { table in
+                let outcome = try await pool.withTransaction(.serializable, pipelined: true, logger: TestDatabase.logger) {
+                    connection in
+                    _ = try connection.pipeline([(sql: "SELECT count(*) FROM \(table)", params: [])], step: "read")
+                    // Each statement takes a value the one before it handed on, as the commit
+                    // group's chain heads go from its entries to its accounts.
+                    var made: [Int] = []
+                    var handedOn = 0
+                    let statements: [() -> (sql: String, params: [PostgresParameter])] = (1...3).map { id in
+                        {
+                            made.append(id)
+                            handedOn += id * 10
+                            return (sql: "INSERT INTO \(table) (id, amount) VALUES ($1, $2)", params: [PostgresParameter(id), PostgresParameter(handedOn)])
+                        }
+                    }
+                    let rows = try connection.pipeline(deferred: statements, step: "write", committing: true, prepared: true)
+                    return (made: made, tags: rows.map(\.commandTag))
+                }
+                #expect(outcome.made == [1, 2, 3])
+                #expect(outcome.tags == ["INSERT 0 1", "INSERT 0 1", "INSERT 0 1"])
+                #expect(try Self.committedRows(table) == [[1, 10], [2, 30], [3, 60]])
+            }
+        }
+    }
+
+    @Test("a deferred pipeline outside a transaction is refused before anything is made or sent")
+    func deferredOutsideTransaction() async throws {
+        try await TestDatabase.withPool({ $0.connectionsMax = 1 }) { pool in
+            try await TestDatabase.withTable(pool, prefix: "pipetx", columns: Self.accounts) { table in
+                let outcome = try await pool.withConnection { connection in
+                    var made = 0
+                    var refusal: PostgresError?
+                    do throws(PostgresError) {
+                        _ = try connection.pipeline(
+                            deferred: [{
+                                made += 1
+                                return (sql: "INSERT INTO \(table) (id, amount) VALUES ($1, $2)", params: [1, 1])
+                            }],
+                            step: "stray")
+                    } catch {
+                        refusal = error
+                    }
+                    return (made: made, step: refusal?.step, broken: connection.isBroken)
+                }
+                #expect(outcome.made == 0)
+                #expect(outcome.step == "stray")
+                #expect(!outcome.broken)
+                #expect(try Self.committedRows(table).isEmpty)
+            }
+        }
+    }
+
+    @Test("a deferred statement whose parameters are refused ends the transaction with nothing committed")
+    func deferredRefusal() async throws {
+        try await TestDatabase.withPool({ $0.connectionsMax = 1 }) { pool in
+            try await TestDatabase.withTable(pool, prefix: "pipetx", columns: Self.accounts) { table in
+                let refusal = await postgresError {
+                    try await pool.withTransaction(.serializable, pipelined: true, logger: TestDatabase.logger) { connection in
+                        _ = try connection.pipeline(
+                            deferred: [
+                                { (sql: "INSERT INTO \(table) (id, amount) VALUES ($1, $2)", params: [1, 1]) },
+                                // More parameters than the protocol can carry: found only when
+                                // this statement is made, after the first has been sent.
+                                { (sql: "SELECT 1", params: Array(repeating: PostgresParameter(1), count: 70_000)) },
+                            ],
+                            step: "write", committing: true)
+                    }
+                }
+                #expect(refusal?.step == "write[1]")
+                #expect(refusal?.sqlState == "54000")
+                #expect(try Self.committedRows(table).isEmpty)
+                // The pool replaces the broken connection; the next transaction commits.
+                let written = try await pool.withTransaction(.serializable, pipelined: true, logger: TestDatabase.logger) {
+                    connection in
+                    try connection.pipeline(
+                        [(sql: "INSERT INTO \(table) (id, amount) VALUES ($1, $2)", params: [2, 2])],
+                        step: "write", committing: true
+                    )[0].affectedRows
+                }
+                #expect(written == 1)
+                #expect(try Self.committedRows(table) == [[2, 2]])
+            }
+        }
+    }
+
     @Test("committing: true outside a transaction is refused, sends nothing, and leaves the connection usable")
     func committingOutsideTransaction() async throws {
         try await TestDatabase.withPool({ $0.connectionsMax = 1 }) { pool in
