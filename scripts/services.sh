@@ -191,7 +191,8 @@ full_page_writes = on"
         # them in Postgres's own cache, and checkpoint less often so that fewer first-touch page
         # images are written to the WAL under load. Commits stay durable.
         memory="shared_buffers = 1GB
-max_wal_size = 4GB"
+max_wal_size = 4GB
+checkpoint_timeout = 30min"
     fi
     cat >"$pg_data/ledger.conf" <<EOF
 # Written by scripts/services.sh on every 'up' (profile $profile): change the script, not this file.
