@@ -27,7 +27,7 @@ extension UUID {
                     guard utf8[source] == UInt8(ascii: "-") else { return false }
                     source += 1
                 }
-                guard let high = Self.nibble(utf8[source]), let low = Self.nibble(utf8[source + 1]) else { return false }
+                guard let high = Hex.value(of: utf8[source]), let low = Hex.value(of: utf8[source + 1]) else { return false }
                 output[index] = high << 4 | low
                 source += 2
             }
@@ -58,12 +58,16 @@ extension UUID {
     }
 
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+}
 
-    private static func nibble(_ character: UInt8) -> UInt8? {
-        switch character {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): character - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): character - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): character - UInt8(ascii: "A") + 10
+/// Hexadecimal digits, for the few text forms that carry bytes as hex.
+public enum Hex {
+    /// The value of one hex digit, in either case; nil for any other byte.
+    public static func value(of digit: UInt8) -> UInt8? {
+        switch digit {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): digit - UInt8(ascii: "A") + 10
         default: nil
         }
     }

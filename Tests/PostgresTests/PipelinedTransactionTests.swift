@@ -24,6 +24,16 @@ struct PipelinedTransactionTests {
 
     static let accounts = "id int PRIMARY KEY, amount bigint NOT NULL CHECK (amount >= 0)"
 
+    /// Inserts one row in a pipelined transaction of its own; returns the rows inserted.
+    static func commitRow(id: Int, amount: Int, in table: String, on pool: PostgresPool) async throws -> Int {
+        try await pool.withTransaction(.serializable, pipelined: true, logger: TestDatabase.logger) { connection in
+            try connection.pipeline(
+                [(sql: "INSERT INTO \(table) (id, amount) VALUES ($1, $2)", params: [PostgresParameter(id), PostgresParameter(amount)])],
+                step: "write", committing: true
+            )[0].affectedRows
+        }
+    }
+
     @Test("a read pipeline and a committing write pipeline form one transaction whose results are the caller's statements only")
     func readThenCommittingWrite() async throws {
         struct Outcome: Sendable {
@@ -137,13 +147,7 @@ struct PipelinedTransactionTests {
                 }
                 #expect(after.pid == firstPID)
                 #expect(after.autocommit)
-                let written = try await pool.withTransaction(.serializable, pipelined: true, logger: TestDatabase.logger) {
-                    connection in
-                    try connection.pipeline(
-                        [(sql: "INSERT INTO \(table) (id, amount) VALUES ($1, $2)", params: [2, 2])],
-                        step: "write", committing: true
-                    )[0].affectedRows
-                }
+                let written = try await Self.commitRow(id: 2, amount: 2, in: table, on: pool)
                 #expect(written == 1)
                 #expect(try Self.committedRows(table) == [[1, 50], [2, 2]])
             }
@@ -440,13 +444,7 @@ struct PipelinedTransactionTests {
                 #expect(refusal?.sqlState == "54000")
                 #expect(try Self.committedRows(table).isEmpty)
                 // The pool replaces the broken connection; the next transaction commits.
-                let written = try await pool.withTransaction(.serializable, pipelined: true, logger: TestDatabase.logger) {
-                    connection in
-                    try connection.pipeline(
-                        [(sql: "INSERT INTO \(table) (id, amount) VALUES ($1, $2)", params: [2, 2])],
-                        step: "write", committing: true
-                    )[0].affectedRows
-                }
+                let written = try await Self.commitRow(id: 2, amount: 2, in: table, on: pool)
                 #expect(written == 1)
                 #expect(try Self.committedRows(table) == [[2, 2]])
             }
