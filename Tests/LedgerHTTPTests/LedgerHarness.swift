@@ -82,7 +82,7 @@ struct LedgerHarness: Sendable {
         // These suites test what the service answers, not how fast Redis does: while every suite
         // runs at once on two cores, a first call (connect, script load) can outlast the 50 ms
         // production budget and the limiter would rightly fail open without its headers.
-        configuration.rateLimit.redisTimeout = .seconds(2)
+        configuration.rateLimit.redisTimeout = AccessStack.patientLimits.redisTimeout
         configure(&configuration)
         let harness = LedgerHarness(
             database: database, redis: redis, committer: committer, reader: LedgerReader(pool: database.pool),
