@@ -25,7 +25,7 @@ public struct AccountReference: Sendable, Hashable, CustomStringConvertible {
                     false
                 }
             }
-        guard isCode || UUID(uuidString: text) != nil else {
+        guard isCode || UUID(canonical: text) != nil else {
             throw AuditError(.invalidInput, "\(text.debugDescription) is neither an account id (UUID) nor an account code")
         }
         self.text = text
@@ -36,7 +36,7 @@ public struct AccountReference: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The id the text names, if it is a UUID.
-    public var id: UUID? { UUID(uuidString: text) }
+    public var id: UUID? { UUID(canonical: text) }
 
     public var description: String { text }
 }

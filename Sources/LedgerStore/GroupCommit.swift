@@ -93,7 +93,7 @@ struct GroupCommit {
         }
 
         let state = WriteState(heads: chainHeads)
-        let writes = writeStatements(engine: engine, chainHeads: chainHeads, newKeys: newKeys, state: state)
+        let writes = writeStatements(engine: engine, newKeys: newKeys, state: state)
         _ = try connection.pipeline(deferred: writes, step: "write group", committing: true, prepared: true)
         return pending.map { reply in
             switch reply {
@@ -190,9 +190,7 @@ struct GroupCommit {
     private typealias Statement = (sql: String, params: [PostgresParameter])
 
     /// The group's writes, in order, each made when the pipeline is about to send it.
-    private func writeStatements(
-        engine: LedgerEngine, chainHeads: [UUID: [UInt8]], newKeys: [NewKey], state: WriteState
-    ) -> [() -> Statement] {
+    private func writeStatements(engine: LedgerEngine, newKeys: [NewKey], state: WriteState) -> [() -> Statement] {
         var statements: [() -> Statement] = []
 
         let opened = engine.openedAccountIDs.compactMap { engine.accounts[$0] }
@@ -288,7 +286,7 @@ struct GroupCommit {
                         .array(changed.map(\.id)), .array(changed.map(\.balances.debitsPending)),
                         .array(changed.map(\.balances.debitsPosted)), .array(changed.map(\.balances.creditsPending)),
                         .array(changed.map(\.balances.creditsPosted)),
-                        .array(bytes: changed.map { state.heads[$0.id] ?? chainHeads[$0.id] ?? Entry.genesisHash }),
+                        .array(bytes: changed.map { state.heads[$0.id] ?? Entry.genesisHash }),
                     ]
                 )
             }

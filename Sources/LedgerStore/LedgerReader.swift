@@ -131,7 +131,7 @@ enum Cursor {
     }
 
     static func decodeAccount(_ cursor: String) throws -> UUID {
-        guard let text = decode(cursor), text.hasPrefix("a:"), let id = UUID(uuidString: String(text.dropFirst(2))) else {
+        guard let text = decode(cursor), text.hasPrefix("a:"), let id = UUID(canonical: text.dropFirst(2)) else {
             throw LedgerError.validation("cursor is not one this service issued", field: "cursor")
         }
         return id

@@ -17,7 +17,8 @@ extension PostgresConnection {
     /// - Inside a pipelined transaction (`PostgresPool.withTransaction(pipelined: true)`), the
     ///   first pipeline also carries the BEGIN, and `committing: true` appends the COMMIT, so a
     ///   whole transaction can take as few as one round trip. The committing pipeline must be
-    ///   the body's last statement: once it has returned, the transaction is over.
+    ///   the body's last statement: once it has returned, the transaction is over, and any
+    ///   further statement in the body is refused.
     /// - `prepared: true` prepares each statement once per session (by its SQL text) and then
     ///   only binds and executes it, which spares the server parsing and analysing it again.
     ///   Meant for the few fixed statements of a hot path; the number of prepared statements per
@@ -130,7 +131,7 @@ extension PostgresConnection {
         if let failure = results.firstError {
             throw failure
         }
-        if committing {
+        if committing, self.committedInPipeline != nil {
             self.committedInPipeline = true
         }
         return results.rows

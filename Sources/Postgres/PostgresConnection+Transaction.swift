@@ -11,7 +11,6 @@ extension PostgresConnection {
         pipelined: Bool = false,
         _ body: (PostgresConnection) throws -> Value
     ) throws -> Value {
-        self.committedInPipeline = false
         if pipelined {
             try self.checkUsable(step: "begin")
             self.deferredBegin = isolation
@@ -19,11 +18,14 @@ extension PostgresConnection {
             try self.execute(isolation.beginStatement, step: "begin")
         }
         self.lastServerError = nil
+        self.committedInPipeline = false
         do {
-            defer { self.deferredBegin = nil }
+            defer {
+                self.deferredBegin = nil
+                self.committedInPipeline = nil
+            }
             let value = try body(self)
-            if self.committedInPipeline {
-                self.committedInPipeline = false
+            if self.committedInPipeline == true {
                 return value
             }
             if self.deferredBegin != nil {

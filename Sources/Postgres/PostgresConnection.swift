@@ -34,8 +34,10 @@ public final class PostgresConnection {
     /// The BEGIN of a pipelined transaction, not sent yet: it goes out in front of the body's
     /// first statements, saving a round trip (`PostgresPool.withTransaction(pipelined:)`).
     var deferredBegin: IsolationLevel?
-    /// Set when a pipeline ended the current transaction with its own COMMIT.
-    var committedInPipeline = false
+    /// While a transaction body runs (`runTransaction`): whether a pipeline has ended the
+    /// transaction with its own COMMIT. Nil outside a body, where a COMMIT in a pipeline ends
+    /// the caller's own transaction and statements after it are the caller's business.
+    var committedInPipeline: Bool?
     /// Statements prepared on this session, by SQL text (`pipeline(_:step:prepared:)`).
     var preparedStatements: [String: String] = [:]
     /// Names handed out so far; a name is never reused, so a prepare that failed or was rolled
@@ -161,6 +163,16 @@ public final class PostgresConnection {
                 kind: .connectionLost,
                 message: self.brokenReason ?? self.noticeSink.fatalMessage ?? Self.libpqMessage(self.handle)
                     ?? "connection is closed",
+                step: step
+            )
+        }
+        // A statement after the COMMIT would run outside the transaction, and if it then failed
+        // with a serialization error the pool would run the whole body, and so its committed
+        // writes, a second time. Not retryable, so the body ends here with nothing repeated.
+        guard self.committedInPipeline != true else {
+            throw PostgresError(
+                kind: .server,
+                message: "the transaction has already committed in a pipeline; nothing may follow its COMMIT",
                 step: step
             )
         }

@@ -14,8 +14,9 @@ extension PostgresPool {
     /// - When `pipelined`, BEGIN goes out with the body's first statements and the body may
     ///   end the transaction itself with `pipeline(_:committing: true)`: a transaction of two
     ///   pipelines takes two round trips instead of four. The committing pipeline must be the
-    ///   body's last statement, and the body must not throw after it: the transaction has
-    ///   committed by then, and a retry would apply it twice.
+    ///   body's last statement: a statement after it is refused with an error that is not
+    ///   retried, since the transaction has committed and a retry would apply it twice. The
+    ///   body must not throw a retryable error of its own after it either.
     public func withTransaction<Value: Sendable>(
         _ isolation: IsolationLevel,
         retry: RetryPolicy = .default,

@@ -369,6 +369,41 @@ struct PipelinedTransactionTests {
         }
     }
 
+    @Test("a statement after the committing pipeline is refused and not retried; the commit stands once")
+    func statementAfterCommitRefused() async throws {
+        try await TestDatabase.withPool({ $0.connectionsMax = 1 }) { pool in
+            try await TestDatabase.withTable(pool, prefix: "pipetx", columns: Self.accounts) { table in
+                let attempts = Locked(0)
+                let refusal = await postgresError {
+                    try await pool.withTransaction(.serializable, pipelined: true, logger: TestDatabase.logger) { connection in
+                        attempts.withLock { $0 += 1 }
+                        _ = try connection.pipeline(
+                            [(sql: "INSERT INTO \(table) (id, amount) VALUES ($1, $2)", params: [1, 10])],
+                            step: "write", committing: true)
+                        _ = try connection.query("UPDATE \(table) SET amount = amount + 1", step: "late")
+                    }
+                }
+                #expect(refusal?.step == "late")
+                #expect(refusal?.isRetryable == false)
+                #expect(attempts.withLock { $0 } == 1)
+                #expect(try Self.committedRows(table) == [[1, 10]])
+
+                // Outside a transaction body, a caller's own BEGIN … COMMIT pipeline leaves the
+                // connection free for the statements after it.
+                let afterOwnCommit = try await pool.withConnection { connection in
+                    try connection.execute("BEGIN", step: "begin")
+                    _ = try connection.pipeline(
+                        [(sql: "INSERT INTO \(table) (id, amount) VALUES ($1, $2)", params: [2, 20])],
+                        step: "write", committing: true)
+                    return try connection.query("SELECT count(*) FROM \(table)")[0].int(0)
+                }
+                #expect(afterOwnCommit == 2)
+                let written = try await Self.commitRow(id: 3, amount: 30, in: table, on: pool)
+                #expect(written == 1)
+            }
+        }
+    }
+
     @Test("deferred statements are made in order, one at a time, and commit like any pipeline")
     func deferredStatements() async throws {
         try await TestDatabase.withPool({ $0.connectionsMax = 1 }) { pool in
