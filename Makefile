@@ -112,10 +112,10 @@ else
     if [ "$LOADTEST_MODE" = bench ]; then
         # The baselines' pgbench scripts start from fresh tables, and so does the bench: on the
         # run profile's books, each run would inherit every earlier run's rows and the figures
-        # would drift down from run to run.
+        # would drift down from run to run. FORCE ends sessions an interrupted run left behind.
         base=${DATABASE_URL%/*}
         psql -X -q -v ON_ERROR_STOP=1 -d "$base/postgres" \
-            -c "DROP DATABASE IF EXISTS ledger_bench" -c "CREATE DATABASE ledger_bench"
+            -c "DROP DATABASE IF EXISTS ledger_bench WITH (FORCE)" -c "CREATE DATABASE ledger_bench"
         DATABASE_URL="$base/ledger_bench"
         say "fresh database ledger_bench on the run profile's server"
     fi
