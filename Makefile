@@ -68,9 +68,10 @@ clean-data:
 #
 #   make loadtest   a 30 s run of one scenario against a release ledgerd on the run profile's
 #                   Postgres and Redis; reports in .data/loadtest/ (report.json, report.html)
-#   make bench      uniform and hot at 1/16/64 connections (15 s each) plus batch; reports and
-#                   summary.txt in .data/bench/. Without DATABASE_URL it runs on a database
-#                   made fresh for it (ledger_bench), as the baselines' pgbench scripts do.
+#   make bench      uniform and hot at 1/16/64 connections (15 s each) plus batch, with random
+#                   and with time-ordered ids; reports and summary.txt in .data/bench/. Without
+#                   DATABASE_URL it runs on a database made fresh for it (ledger_bench), as the
+#                   baselines' pgbench scripts do.
 #
 # Both build with `swift build -c release`, migrate, make an API key with `ledger keys create`,
 # start ledgerd on 127.0.0.1:$(LOADTEST_PORT) in the background (PID in ledgerd.pid next to the
@@ -186,6 +187,9 @@ for scenario in uniform hot; do
     done
 done
 run_one "batch-c16" --scenario batch --concurrency 16 --batch-size 100
+# The same with ids that grow with time, as clients are advised to send: new transfers and
+# entries then land at the right edge of their id indexes instead of on random pages.
+run_one "batch-c16-ordered" --scenario batch --concurrency 16 --batch-size 100 --ids time-ordered
 "$bin/loadtest" --summarize "${reports[@]}" | tee "$out/summary.txt"
 say "reports and summary.txt in $out"
 exit "$status"

@@ -12,7 +12,8 @@ enum BenchSummary {
             let latency = report.latencyMicroseconds
             rows.append([
                 URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent,
-                report.settings.scenario + (report.settings.batchSize.map { " ×\($0)" } ?? ""),
+                report.settings.scenario + (report.settings.batchSize.map { " ×\($0)" } ?? "")
+                    + (report.settings.ids == IDOrder.timeOrdered.rawValue ? ", ordered ids" : ""),
                 load,
                 Format.rate(report.requestsPerSecond),
                 Format.rate(report.transfersPerSecond),

@@ -97,7 +97,7 @@ struct Loadtest: Sendable {
             scenario: configuration.scenario, currency: configuration.currency, amountMax: configuration.amountMax,
             hotAccountCount: configuration.hotAccountCount, hotShare: configuration.hotShare,
             replayShare: configuration.replayShare, readRatio: configuration.readRatio,
-            batchSize: configuration.batchSize, voidShare: configuration.voidShare,
+            batchSize: configuration.batchSize, voidShare: configuration.voidShare, idOrder: configuration.idOrder,
             urlCount: configuration.baseURLs.count,
             replayLagRequests: min(2 * configuration.concurrency, RunConfiguration.replayWindowRequests / 2),
             requestsMax: configuration.requestsMax

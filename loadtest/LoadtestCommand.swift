@@ -79,6 +79,9 @@ struct LoadtestCommand: AsyncParsableCommand {
     @Option(help: "batch: transfers per batch request.")
     var batchSize = 100
 
+    @Option(help: "Transfer ids and idempotency keys: random (version 4 UUIDs) or time-ordered (version 7 layout, growing with each id).")
+    var ids: IDOrder = .random
+
     @Option(help: "pending: the share of pending transfers voided instead of posted.")
     var voidShare = 0.3
 
@@ -182,7 +185,7 @@ struct LoadtestCommand: AsyncParsableCommand {
             seed: self.seed, runID: runID, requestsMax: self.requestsMax,
             accountCount: self.accounts, fundingAmount: self.funding, amountMax: self.amountMax, currency: self.currency,
             hotAccountCount: self.hot, hotShare: self.hotShare, replayShare: self.replayShare, readRatio: self.readRatio,
-            batchSize: self.batchSize, voidShare: self.voidShare,
+            batchSize: self.batchSize, voidShare: self.voidShare, idOrder: self.ids,
             requestTimeout: self.timeout.duration, connectTimeout: self.connectTimeout.duration, retriesMax: self.retriesMax,
             checkConcurrency: self.checkConcurrency, databaseURL: self.databaseURL, skipBooksCheck: self.skipBooksCheck,
             jsonPath: self.jsonPath, htmlPath: self.htmlPath, quiet: self.quiet
@@ -191,3 +194,4 @@ struct LoadtestCommand: AsyncParsableCommand {
 }
 
 extension Scenario: ExpressibleByArgument {}
+extension IDOrder: ExpressibleByArgument {}

@@ -36,6 +36,7 @@ struct RunConfiguration: Sendable {
     var batchSize: Int
     /// Pending scenario: the share of pending transfers that are voided rather than posted.
     var voidShare: Double
+    var idOrder: IDOrder
     var requestTimeout: Duration
     var connectTimeout: Duration
     /// Extra attempts of one request after a 503, 429, 409 in-flight or transport error.

@@ -24,6 +24,8 @@ struct RunReport: Sendable, Codable {
         var readRatio: Double?
         var batchSize: Int?
         var voidShare: Double?
+        /// Absent in reports of runs from before the choice existed, which used random ids.
+        var ids: String?
         var retriesMax: Int
     }
 
@@ -91,6 +93,7 @@ extension RunReport {
             readRatio: scenario == .mixed ? configuration.readRatio : nil,
             batchSize: scenario == .batch ? configuration.batchSize : nil,
             voidShare: scenario == .pending ? configuration.voidShare : nil,
+            ids: configuration.idOrder.rawValue,
             retriesMax: configuration.retriesMax
         )
     }

@@ -13,3 +13,12 @@ enum Scenario: String, CaseIterable, Codable, Sendable {
     /// Transfers sent in non-atomic batches.
     case batch
 }
+
+/// How a run makes the ids of its transfers and its idempotency keys.
+enum IDOrder: String, CaseIterable, Codable, Sendable {
+    /// Version 4 UUIDs: every new row lands on a random page of the indexes on these ids.
+    case random
+    /// Version 7 layout, growing with each id made: new rows land at the right edge of those
+    /// indexes, as they do when clients send time-based ids, which is what they are advised to do.
+    case timeOrdered = "time-ordered"
+}

@@ -46,15 +46,34 @@ struct SeededGenerator: RandomNumberGenerator, Sendable {
         }
         bytes[6] = (bytes[6] & 0x0F) | 0x40
         bytes[8] = (bytes[8] & 0x3F) | 0x80
-        return UUID(uuid: (
-            bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
-            bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]
-        ))
+        return Self.uuid(bytes)
+    }
+
+    /// A UUID in version 7 layout that sorts by `order`: the 48-bit time field holds
+    /// `startMilliseconds + order / 4096`, the 12 bits after the version hold `order % 4096`,
+    /// and the 62 bits after the variant come from this generator.
+    mutating func timeOrderedUUID(startMilliseconds: UInt64, order: UInt64) -> UUID {
+        let milliseconds = (startMilliseconds &+ order >> 12) & 0xFFFF_FFFF_FFFF
+        let high = milliseconds << 16 | 0x7000 | order & 0x0FFF
+        let low = self.next() & 0x3FFF_FFFF_FFFF_FFFF | 0x8000_0000_0000_0000
+        var bytes = [UInt8](repeating: 0, count: 16)
+        for i in 0..<8 {
+            bytes[i] = UInt8(truncatingIfNeeded: high >> UInt64(56 - i * 8))
+            bytes[i + 8] = UInt8(truncatingIfNeeded: low >> UInt64(56 - i * 8))
+        }
+        return Self.uuid(bytes)
     }
 
     /// True with the given probability (0 … 1).
     mutating func chance(_ probability: Double) -> Bool {
         Double.random(in: 0..<1, using: &self) < probability
+    }
+
+    private static func uuid(_ bytes: [UInt8]) -> UUID {
+        UUID(uuid: (
+            bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
+            bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]
+        ))
     }
 
     private static func rotate(_ value: UInt64, _ count: UInt64) -> UInt64 {

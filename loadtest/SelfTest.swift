@@ -31,6 +31,7 @@ enum SelfTest {
         ("durations parse with units", durations),
         ("same seed gives the same requests", reproducible),
         ("another run id changes ids but not the plan", runIDs),
+        ("time-ordered ids grow in the order they are made", timeOrderedIDs),
         ("scenarios have their shape", scenarioShapes),
         ("replays resend an earlier key and body", replays),
         ("knowledge merges and classification", knowledge),
@@ -94,17 +95,20 @@ enum SelfTest {
         expect(DurationArgument(argument: "abc") == nil, "abc", &failures)
     }
 
-    static func settings(_ scenario: Scenario, urls: Int = 1) -> WorkloadGenerator.Settings {
+    static func settings(_ scenario: Scenario, urls: Int = 1, idOrder: IDOrder = .random) -> WorkloadGenerator.Settings {
         WorkloadGenerator.Settings(
             scenario: scenario, currency: "USD", amountMax: 1_000, hotAccountCount: 4, hotShare: 0.9,
-            replayShare: 0.2, readRatio: 0.5, batchSize: 7, voidShare: 0.3, urlCount: urls,
+            replayShare: 0.2, readRatio: 0.5, batchSize: 7, voidShare: 0.3, idOrder: idOrder, urlCount: urls,
             replayLagRequests: 8, requestsMax: nil
         )
     }
 
-    static func sample(_ scenario: Scenario, seed: UInt64, runID: UInt64 = 1, count: Int = 500, urls: Int = 1) -> [PlannedOperation] {
+    static func sample(
+        _ scenario: Scenario, seed: UInt64, runID: UInt64 = 1, count: Int = 500, urls: Int = 1, idOrder: IDOrder = .random
+    ) -> [PlannedOperation] {
         let accounts = AccountSet(count: 40, seed: seed, runID: runID)
-        var generator = WorkloadGenerator(settings: settings(scenario, urls: urls), accounts: accounts.flagged, seed: seed, runID: runID)
+        var generator = WorkloadGenerator(
+            settings: settings(scenario, urls: urls, idOrder: idOrder), accounts: accounts.flagged, seed: seed, runID: runID)
         return (0..<count).compactMap { _ in generator.next() }
     }
 
@@ -122,6 +126,26 @@ enum SelfTest {
             expect(first == again, "\(scenario): the same seed gave other requests", &failures)
             expect(first != other, "\(scenario): another seed gave the same requests", &failures)
             expect(Set(first.compactMap { $0.split(separator: " ")[2] == "-" ? nil : String($0.split(separator: " ")[2]) }).count > 1, "\(scenario): keys", &failures)
+        }
+    }
+
+    static func timeOrderedIDs(_ failures: inout [String]) {
+        for scenario in [Scenario.uniform, .batch] {
+            let operations = sample(scenario, seed: 9, runID: 0xABCDEF, count: 300, idOrder: .timeOrdered)
+            // Keys and transfer ids share one sequence, in the order the generator made them.
+            let made = operations.flatMap { operation in
+                operation.first.role.createdTransfers.map { $0.id.lowercasedString } + [operation.first.idempotencyKey ?? ""]
+            }
+            expect(made.count > 300, "\(scenario): only \(made.count) ids", &failures)
+            expect(zip(made, made.dropFirst()).allSatisfy { $0 < $1 }, "\(scenario): ids do not grow as they are made", &failures)
+            for id in made {
+                let characters = Array(id)
+                expect(characters[14] == "7" && "89ab".contains(characters[19]), "\(id) is not in version 7 layout", &failures)
+            }
+            let again = sample(scenario, seed: 9, runID: 0xABCDEF, count: 300, idOrder: .timeOrdered)
+            expect(fingerprint(again) == fingerprint(operations), "\(scenario): time-ordered ids are not reproducible", &failures)
+            let other = sample(scenario, seed: 9, runID: 0x123456_0000_0000, count: 300, idOrder: .timeOrdered)
+            expect(other.first?.first.idempotencyKey != operations.first?.first.idempotencyKey, "\(scenario): keys equal across run ids", &failures)
         }
     }
 

@@ -3,7 +3,8 @@
 # scripts/services.sh), started from an empty cluster and always stopped at the end, also when a
 # step fails or the run is interrupted. The exit code is the tests' own.
 #
-#   scripts/test.sh                  build, run every test, then validate Specs/openapi.yaml
+#   scripts/test.sh                  build, run every test, validate Specs/openapi.yaml and run
+#                                    the load generator's self-test
 #   scripts/test.sh ARGS...          build, run `swift test --skip-build ARGS...` only
 #
 # SWIFT (default swift) and SWIFT_BUILD_FLAGS (e.g. `-c release`) come from the Makefile.
@@ -52,8 +53,11 @@ tests_rc=0
 "$swift" test "${build_flags[@]}" --skip-build "$@" || tests_rc=$?
 
 openapi_rc=0
+harness_rc=0
 if [ $# -eq 0 ]; then
     scripts/check-openapi.sh || openapi_rc=$?
+    # The load generator's own checks: its plans, ids, books check and reports (no server needed).
+    "$LEDGER_BIN_DIR/loadtest" --self-test || harness_rc=$?
 fi
 
 if [ "$tests_rc" -ne 0 ]; then
@@ -63,4 +67,8 @@ fi
 if [ "$openapi_rc" -ne 0 ]; then
     say "Specs/openapi.yaml is not a valid OpenAPI document"
     exit "$openapi_rc"
+fi
+if [ "$harness_rc" -ne 0 ]; then
+    say "loadtest --self-test failed (exit $harness_rc)"
+    exit "$harness_rc"
 fi
