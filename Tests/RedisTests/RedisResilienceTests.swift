@@ -220,12 +220,14 @@ struct RedisResilienceTests {
         // of failing at once would take seconds; the 1 s bound leaves room for a busy machine.
         configuration.commandTimeout = .seconds(3)
         configuration.connectTimeout = .seconds(1)
+        let name = uniqueClientName("waiters-are-bounded")
+        configuration.clientName = name
         let client = RedisClient(configuration: configuration, logger: LogRecorder().logger)
         defer { Task { await client.close() } }
         try await client.ping()
 
         let blocker = Task { await failure { () throws(RedisError) in try await client.command(["BLPOP", uniqueKey("held"), "10"]) } }
-        try await Task.sleep(for: .milliseconds(300))
+        try await waitUntilBlocked(clientNamed: name)
         let (elapsed, outcome) = await timed { () throws(RedisError) in try await client.ping() }
         guard case .failure(let error) = outcome else {
             Issue.record("PING got a connection that BLPOP holds")
@@ -243,39 +245,23 @@ struct RedisResilienceTests {
         configuration.connectionsMax = 1
         configuration.commandTimeout = .seconds(1)
         configuration.connectTimeout = .seconds(1)
-        // The name lets the observer below find this client's one connection among the other
-        // tests' connections, some of which block too.
-        let name = "wait-is-bounded-\(UInt32.random(in: 0...UInt32.max))"
+        // The name lets the server's client list tell this client's one connection from the
+        // other tests' connections, some of which block too.
+        let name = uniqueClientName("wait-is-bounded")
         configuration.clientName = name
         let client = RedisClient(configuration: configuration, logger: LogRecorder().logger)
         defer { Task { await client.close() } }
         try await client.ping()
 
         // Eight 500 ms BLPOPs in one pipeline hold the only connection for about 4 s while no
-        // single read comes near commandTimeout. The observer may notice the block late on a busy
-        // machine (the whole suite runs at once on two cores); as long as it does within the
+        // single read comes near commandTimeout. The block may be noticed late on a busy
+        // machine (the whole suite runs at once on two cores); as long as that is within the
         // first 3 s, the waiter reaches its own 1 s deadline before the connection is free.
         let list = uniqueKey("held")
         let blpops: [[String]] = Array(repeating: ["BLPOP", list, "0.5"], count: 8)
-        // Concurrent calls share pipelines, so the PING must come after the BLPOPs are on the
-        // wire, or it would ride in their pipeline; the server says when this connection is
-        // blocked (flag b in CLIENT LIST). The observer connects before the BLPOPs start, so
-        // that it sees them early.
-        let blocker = try await withClient { observer in
-            try await observer.ping()
-            let blocker = Task { () throws(RedisError) in try await client.pipeline(blpops) }
-            for _ in 0..<1_000 {
-                let list = try await observer.command(["CLIENT", "LIST"]).string ?? ""
-                let blocked = list.split(separator: "\n").contains { line in
-                    let fields = line.split(separator: " ")
-                    return fields.contains("name=\(name)") && fields.contains { $0.hasPrefix("flags=") && $0.contains("b") }
-                }
-                if blocked { return blocker }
-                try await Task.sleep(for: .milliseconds(2))
-            }
-            Issue.record("the BLPOP never blocked")
-            return blocker
-        }
+        // The PING must come after the BLPOPs are on the wire, or it would ride in their pipeline.
+        let blocker = Task { () throws(RedisError) in try await client.pipeline(blpops) }
+        try await waitUntilBlocked(clientNamed: name)
         let (elapsed, outcome) = await timed { () throws(RedisError) in try await client.ping() }
         guard case .failure(let error) = outcome else {
             Issue.record("PING got the connection the pipeline holds")

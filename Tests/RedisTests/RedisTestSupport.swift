@@ -25,6 +25,31 @@ func uniqueKey(_ name: String) -> String {
     "redis-tests:\(name):\(UInt64.random(in: 0...UInt64.max))"
 }
 
+/// A client name no other test uses, for `RedisConfiguration.clientName`.
+func uniqueClientName(_ name: String) -> String {
+    "\(name)-\(UInt32.random(in: 0...UInt32.max))"
+}
+
+/// Returns once the server reports the client named `name` blocked (flag `b` in CLIENT LIST),
+/// or records an issue after about ten seconds. Concurrent calls on one `RedisClient` share
+/// pipelines, so a test that needs a later call to find the connection busy waits for this
+/// rather than for a fixed time, which a loaded machine can outlast.
+func waitUntilBlocked(clientNamed name: String) async throws {
+    try await withClient { observer in
+        let deadline = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < deadline {
+            let list = try await observer.command(["CLIENT", "LIST"]).string ?? ""
+            let blocked = list.split(separator: "\n").contains { line in
+                let fields = line.split(separator: " ")
+                return fields.contains("name=\(name)") && fields.contains { $0.hasPrefix("flags=") && $0.contains("b") }
+            }
+            if blocked { return }
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        Issue.record("client \(name) never blocked")
+    }
+}
+
 /// Runs `body` and returns the error it threw, or nil when it succeeded.
 func failure<Value>(_ body: () async throws(RedisError) -> Value) async -> RedisError? {
     do {
