@@ -40,6 +40,7 @@ public final class Committer: Sendable {
 
     private let batchSizes = Recorder(label: "ledger_commit_group_requests")
     private let commitTimer = Timer(label: "ledger_commit_duration_seconds")
+    private let phaseTimers = GroupCommit.PhaseTimers()
     private let refused = Counter(label: "ledger_commit_refused_total", dimensions: [("reason", "overloaded")])
 
     public init(pool: PostgresPool, configuration: Configuration = .init(), logger: Logger) {
@@ -129,8 +130,9 @@ public final class Committer: Sendable {
     }
 
     private func commitOnce(_ requests: [WriteRequest]) async throws -> [WriteReply] {
-        try await pool.withTransaction(.serializable, retry: configuration.retry, pipelined: true, logger: logger) { connection in
-            try GroupCommit(requests: requests).run(on: connection)
+        let phaseTimers = self.phaseTimers
+        return try await pool.withTransaction(.serializable, retry: configuration.retry, pipelined: true, logger: logger) { connection in
+            try GroupCommit(requests: requests, phaseTimers: phaseTimers).run(on: connection)
         }
     }
 
@@ -163,8 +165,11 @@ extension PostgresError {
 
 extension Metrics.Timer {
     func recordInterval(since start: ContinuousClock.Instant) {
-        let elapsed = ContinuousClock.now - start
-        let (seconds, attoseconds) = elapsed.components
+        record(ContinuousClock.now - start)
+    }
+
+    func record(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
         recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import LedgerCore
+import Metrics
 import Postgres
 
 /// One transaction's worth of write requests, run synchronously on a leased connection.
@@ -13,6 +14,17 @@ import Postgres
 /// retry runs it again from the start on a fresh transaction.
 struct GroupCommit {
     let requests: [WriteRequest]
+    let phaseTimers: PhaseTimers
+
+    /// Where an attempt's time goes, as `ledger_commit_phase_seconds{phase=…}`: the read round
+    /// trip with its BEGIN, the engine in memory, and the write round trip with its COMMIT
+    /// (during which the writes are built). What `ledger_commit_duration_seconds` holds beyond
+    /// their sum is waiting for a connection and its thread, and for retries.
+    struct PhaseTimers: Sendable {
+        let read = Timer(label: "ledger_commit_phase_seconds", dimensions: [("phase", "read")])
+        let apply = Timer(label: "ledger_commit_phase_seconds", dimensions: [("phase", "apply")])
+        let write = Timer(label: "ledger_commit_phase_seconds", dimensions: [("phase", "write")])
+    }
 
     private struct KeyID: Hashable {
         var scope: String
@@ -50,7 +62,10 @@ struct GroupCommit {
     }
 
     func run(on connection: PostgresConnection) throws -> [WriteReply] {
+        let started = ContinuousClock.now
         let reads = try connection.pipeline(readStatements(), step: "read group", prepared: true)
+        let read = ContinuousClock.now
+        phaseTimers.read.record(read - started)
         let storedKeys = try decodeKeys(reads[0])
         var chainHeads: [UUID: [UInt8]] = [:]
         var accounts: [Account] = []
@@ -94,7 +109,10 @@ struct GroupCommit {
 
         let state = WriteState(heads: chainHeads)
         let writes = writeStatements(engine: engine, newKeys: newKeys, state: state)
+        let applied = ContinuousClock.now
+        phaseTimers.apply.record(applied - read)
         _ = try connection.pipeline(deferred: writes, step: "write group", committing: true, prepared: true)
+        phaseTimers.write.record(ContinuousClock.now - applied)
         return pending.map { reply in
             switch reply {
             case .final(let reply): reply

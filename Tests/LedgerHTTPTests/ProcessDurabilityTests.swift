@@ -63,6 +63,50 @@ struct ProcessDurabilityTests {
     }
 }
 
+extension ProcessDurabilityTests {
+    @Test("the process exports where commit time goes: a phase timer each for reads, the engine and writes")
+    func commitPhaseMetrics() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        guard let binDirectory = environment["LEDGER_BIN_DIR"], let redisURL = environment["REDIS_URL"] else {
+            throw TestEnvironmentError(message: "LEDGER_BIN_DIR and REDIS_URL must be set: run the tests with `make test`")
+        }
+        let database = try await TestDatabase.create(label: "phases")
+        do {
+            let (_, secret) = try await APIKeyStore(pool: database.pool).create(name: "phases", scopes: [.accountsWrite, .read])
+            let server = LedgerdProcess(
+                binary: URL(fileURLWithPath: binDirectory).appendingPathComponent("ledgerd"),
+                databaseURL: database.url, redisURL: redisURL
+            )
+            try await server.start()
+            defer { server.kill() }
+            let client = HTTPTestClient(baseURL: server.baseURL, token: secret.text)
+            for index in 0..<3 {
+                let created = try await client.post("/v1/accounts", key: "phase-\(index)", json: #"{"currency":"USD"}"#)
+                #expect(created.status == 201)
+            }
+            let text = String(decoding: try await client.get("/metrics").body, as: UTF8.self)
+            for phase in ["read", "apply", "write"] {
+                // One request at a time makes a group each, and a group's phases are recorded
+                // before its requests are answered.
+                #expect((Self.sample(text, #"ledger_commit_phase_seconds_count{phase="\#(phase)"}"#) ?? 0) >= 3, "\(phase): \(text)")
+                #expect((Self.sample(text, #"ledger_commit_phase_seconds_sum{phase="\#(phase)"}"#) ?? 0) > 0, "\(phase)")
+            }
+        } catch {
+            await database.drop()
+            throw error
+        }
+        await database.drop()
+    }
+
+    /// The value of the sample named exactly `name` (labels included) in Prometheus text.
+    static func sample(_ text: String, _ name: String) -> Double? {
+        for line in text.split(separator: "\n") where line.hasPrefix(name + " ") {
+            return Double(line.dropFirst(name.count + 1))
+        }
+        return nil
+    }
+}
+
 /// One `ledgerd` child process on a free port, stopped by PID on every path.
 final class LedgerdProcess: @unchecked Sendable {
     let binary: URL
