@@ -15,21 +15,7 @@ import FoundationNetworking
 struct ProcessDurabilityTests {
     @Test("an acknowledged transfer survives kill -9 of ledgerd, and its retry replays the stored bytes")
     func survivesKill() async throws {
-        let environment = ProcessInfo.processInfo.environment
-        guard let binDirectory = environment["LEDGER_BIN_DIR"], let redisURL = environment["REDIS_URL"] else {
-            throw TestEnvironmentError(message: "LEDGER_BIN_DIR and REDIS_URL must be set: run the tests with `make test`")
-        }
-        let database = try await TestDatabase.create(label: "durability")
-        do {
-            let (_, secret) = try await APIKeyStore(pool: database.pool).create(
-                name: "durability", scopes: [.accountsWrite, .transfersWrite, .read]
-            )
-            let server = LedgerdProcess(
-                binary: URL(fileURLWithPath: binDirectory).appendingPathComponent("ledgerd"),
-                databaseURL: database.url, redisURL: redisURL
-            )
-            let client = HTTPTestClient(baseURL: server.baseURL, token: secret.text)
-
+        try await Self.withServer(label: "durability", scopes: [.accountsWrite, .transfersWrite, .read]) { server, client in
             try await server.start()
             let source = try await client.post("/v1/accounts", key: "a-1", json: #"{"currency":"USD"}"#)
             let wallet = try await client.post("/v1/accounts", key: "a-2", json: #"{"currency":"USD"}"#)
@@ -42,9 +28,8 @@ struct ProcessDurabilityTests {
             server.kill()
 
             // A new process whose Redis database is empty must still know the write and the key.
-            server.redisURL = TestDatabase.replacingDatabase(in: redisURL, with: "12")
+            server.redisURL = TestDatabase.replacingDatabase(in: server.redisURL, with: "12")
             try await server.start()
-            defer { server.kill() }
             let transferID = try first.string("id")
             let stored = try await client.get("/v1/transfers/\(transferID)")
             #expect(stored.status == 200)
@@ -55,6 +40,28 @@ struct ProcessDurabilityTests {
             #expect(retry.status == 201)
             #expect(retry.body == first.body, "the retry must get the first response byte for byte")
             #expect(retry.headers["Idempotent-Replayed"] == "true")
+        }
+    }
+
+    /// A fresh database holding an API key with `scopes`, and a `ledgerd` for it (not started)
+    /// with a client that carries the key. On every path the process is stopped by PID when the
+    /// body ends, and the database is dropped.
+    static func withServer(
+        label: String, scopes: Set<APIKeyScope>, _ body: (LedgerdProcess, HTTPTestClient) async throws -> Void
+    ) async throws {
+        let environment = ProcessInfo.processInfo.environment
+        guard let binDirectory = environment["LEDGER_BIN_DIR"], let redisURL = environment["REDIS_URL"] else {
+            throw TestEnvironmentError(message: "LEDGER_BIN_DIR and REDIS_URL must be set: run the tests with `make test`")
+        }
+        let database = try await TestDatabase.create(label: label)
+        do {
+            let (_, secret) = try await APIKeyStore(pool: database.pool).create(name: label, scopes: scopes)
+            let server = LedgerdProcess(
+                binary: URL(fileURLWithPath: binDirectory).appendingPathComponent("ledgerd"),
+                databaseURL: database.url, redisURL: redisURL
+            )
+            defer { server.kill() }
+            try await body(server, HTTPTestClient(baseURL: server.baseURL, token: secret.text))
         } catch {
             await database.drop()
             throw error
@@ -66,20 +73,8 @@ struct ProcessDurabilityTests {
 extension ProcessDurabilityTests {
     @Test("the process exports where commit time goes: a phase timer each for reads, the engine and writes")
     func commitPhaseMetrics() async throws {
-        let environment = ProcessInfo.processInfo.environment
-        guard let binDirectory = environment["LEDGER_BIN_DIR"], let redisURL = environment["REDIS_URL"] else {
-            throw TestEnvironmentError(message: "LEDGER_BIN_DIR and REDIS_URL must be set: run the tests with `make test`")
-        }
-        let database = try await TestDatabase.create(label: "phases")
-        do {
-            let (_, secret) = try await APIKeyStore(pool: database.pool).create(name: "phases", scopes: [.accountsWrite, .read])
-            let server = LedgerdProcess(
-                binary: URL(fileURLWithPath: binDirectory).appendingPathComponent("ledgerd"),
-                databaseURL: database.url, redisURL: redisURL
-            )
+        try await Self.withServer(label: "phases", scopes: [.accountsWrite, .read]) { server, client in
             try await server.start()
-            defer { server.kill() }
-            let client = HTTPTestClient(baseURL: server.baseURL, token: secret.text)
             for index in 0..<3 {
                 let created = try await client.post("/v1/accounts", key: "phase-\(index)", json: #"{"currency":"USD"}"#)
                 #expect(created.status == 201)
@@ -91,11 +86,7 @@ extension ProcessDurabilityTests {
                 #expect((Self.sample(text, #"ledger_commit_phase_seconds_count{phase="\#(phase)"}"#) ?? 0) >= 3, "\(phase): \(text)")
                 #expect((Self.sample(text, #"ledger_commit_phase_seconds_sum{phase="\#(phase)"}"#) ?? 0) > 0, "\(phase)")
             }
-        } catch {
-            await database.drop()
-            throw error
         }
-        await database.drop()
     }
 
     /// The value of the sample named exactly `name` (labels included) in Prometheus text.
