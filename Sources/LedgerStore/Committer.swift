@@ -22,6 +22,10 @@ public final class Committer: Sendable {
         public var commandsPerTransactionMax = Limits.transfersPerBatchMax
         /// Requests in one transaction.
         public var requestsPerTransactionMax = 4_096
+        /// Groups that create at least this many transfers store them and their entries with
+        /// binary COPY, which costs the server less per row but takes three more round trips;
+        /// below it the round trips cost more than the rows save.
+        public var copyTransfersMin = 128
         public var retry = RetryPolicy.default
 
         public init() {}
@@ -44,6 +48,7 @@ public final class Committer: Sendable {
     private let refused = Counter(label: "ledger_commit_refused_total", dimensions: [("reason", "overloaded")])
 
     public init(pool: PostgresPool, configuration: Configuration = .init(), logger: Logger) {
+        precondition(configuration.copyTransfersMin >= 1, "copyTransfersMin must be at least 1")
         self.pool = pool
         self.configuration = configuration
         self.logger = logger
@@ -131,8 +136,9 @@ public final class Committer: Sendable {
 
     private func commitOnce(_ requests: [WriteRequest]) async throws -> [WriteReply] {
         let phaseTimers = self.phaseTimers
+        let copyTransfersMin = configuration.copyTransfersMin
         return try await pool.withTransaction(.serializable, retry: configuration.retry, pipelined: true, logger: logger) { connection in
-            try GroupCommit(requests: requests, phaseTimers: phaseTimers).run(on: connection)
+            try GroupCommit(requests: requests, phaseTimers: phaseTimers, copyTransfersMin: copyTransfersMin).run(on: connection)
         }
     }
 

@@ -10,19 +10,36 @@ extension PostgresConnection {
     /// A server-side failure (bad data, a violated constraint) is a `.server` error with its
     /// SQLSTATE; a COPY that does not start or cannot be sent is a `.copy` error.
     public func copyIn(_ sql: String, data: [UInt8], step: String = "copy") throws(PostgresError) -> Int {
+        var sent = false
+        return try self.copyIn(sql, step: step) {
+            defer { sent = true }
+            return sent ? nil : data
+        }
+    }
+
+    /// Runs `COPY … FROM STDIN` and sends what `next` makes, until it returns nil. The server
+    /// stores the rows of one chunk while `next` makes the one after, so a caller that builds
+    /// its data in chunks overlaps building with storing. Returns the number of rows copied.
+    ///
+    /// Errors as for ``copyIn(_:data:step:)``. If the server refuses the data part-way, the
+    /// rest is still made and sent (the server discards it) and the server's error is thrown.
+    public func copyIn(_ sql: String, step: String = "copy", chunks next: () -> [UInt8]?) throws(PostgresError) -> Int {
         try self.readyForStatement(step: step)
         try self.startCopyIn(sql, step: step)
-        let sentAll = data.withUnsafeBufferPointer { buffer -> Bool in
-            var offset = 0
-            while offset < buffer.count {
-                let length = min(Self.copyChunkBytesMax, buffer.count - offset)
-                let sent = buffer.baseAddress!.advanced(by: offset).withMemoryRebound(to: CChar.self, capacity: length) {
-                    PQputCopyData(self.handle, $0, Int32(length))
+        var sentAll = true
+        while sentAll, let chunk = next() {
+            sentAll = chunk.withUnsafeBufferPointer { buffer -> Bool in
+                var offset = 0
+                while offset < buffer.count {
+                    let length = min(Self.copyChunkBytesMax, buffer.count - offset)
+                    let sent = buffer.baseAddress!.advanced(by: offset).withMemoryRebound(to: CChar.self, capacity: length) {
+                        PQputCopyData(self.handle, $0, Int32(length))
+                    }
+                    guard sent == 1 else { return false }
+                    offset += length
                 }
-                guard sent == 1 else { return false }
-                offset += length
+                return true
             }
-            return true
         }
         guard PQputCopyEnd(self.handle, sentAll ? nil : "client could not send all data") == 1 else {
             throw self.error(from: nil, step: step)

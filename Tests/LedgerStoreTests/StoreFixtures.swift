@@ -11,8 +11,10 @@ struct StoreFixture {
     let committer: Committer
     let reader: LedgerReader
 
-    static func with<T>(label: String, _ body: (StoreFixture) async throws -> T) async throws -> T {
-        try await TestDatabase.withCommitter(label: label) { database, committer in
+    static func with<T>(
+        label: String, configuration: Committer.Configuration = .init(), _ body: (StoreFixture) async throws -> T
+    ) async throws -> T {
+        try await TestDatabase.withCommitter(label: label, configuration: configuration) { database, committer in
             try await body(StoreFixture(database: database, committer: committer, reader: LedgerReader(pool: database.pool)))
         }
     }

@@ -1,0 +1,150 @@
+#if canImport(FoundationEssentials)
+public import FoundationEssentials
+#else
+public import Foundation
+#endif
+
+/// Rows in Postgres's binary COPY format, for `copyIn("COPY … FROM STDIN (FORMAT binary)")`.
+///
+/// The server stores each field as it arrives, without parsing text: for wide rows of ids,
+/// hashes and timestamps this costs it markedly less than `INSERT … SELECT FROM unnest(…)`.
+/// The format: a signature, flags and a header extension length; per row the number of fields,
+/// then each field as its length (-1 for NULL) and bytes; a trailer of -1. Integers are
+/// big-endian. Each field's bytes must be exactly what the column type's binary input expects,
+/// so every row must append its fields in the COPY's column order and with the column's type.
+public struct PostgresBinaryCopy: Sendable {
+    public let columnCount: Int
+    public private(set) var rowCount = 0
+    private var bytes: [UInt8]
+    private var fieldsInRow: Int
+
+    static let signature: [UInt8] = Array("PGCOPY\n".utf8) + [0xFF, 0x0D, 0x0A, 0x00]
+
+    /// - Parameter reservingBytes: room to reserve up front, when the caller can estimate it.
+    public init(columnCount: Int, reservingBytes: Int = 0) {
+        precondition((1...Int(Int16.max)).contains(columnCount), "a row holds from 1 to 32767 fields")
+        self.columnCount = columnCount
+        self.fieldsInRow = columnCount
+        self.bytes = []
+        self.bytes.reserveCapacity(Self.signature.count + 10 + reservingBytes)
+        self.bytes.append(contentsOf: Self.signature)
+        BinaryArray.append(Int32(0), to: &self.bytes)  // flags: no OIDs
+        BinaryArray.append(Int32(0), to: &self.bytes)  // no header extension
+    }
+
+    /// Starts a row; the one before must have all its fields.
+    public mutating func beginRow() {
+        precondition(fieldsInRow >= 0, "the stream is finished")
+        precondition(fieldsInRow == columnCount, "the previous row has \(fieldsInRow) of \(columnCount) fields")
+        withUnsafeBytes(of: Int16(columnCount).bigEndian) { bytes.append(contentsOf: $0) }
+        fieldsInRow = 0
+        rowCount += 1
+    }
+
+    /// The bytes appended since the last take, to send as one chunk of a streamed COPY; the
+    /// first chunk starts with the header.
+    public mutating func takeBytes() -> [UInt8] {
+        defer { bytes.removeAll(keepingCapacity: true) }
+        return bytes
+    }
+
+    /// The last chunk: what is left, with the trailer. Nothing may be appended after it.
+    public mutating func finish() -> [UInt8] {
+        precondition(fieldsInRow == columnCount, "the last row has \(fieldsInRow) of \(columnCount) fields")
+        withUnsafeBytes(of: Int16(-1).bigEndian) { bytes.append(contentsOf: $0) }
+        fieldsInRow = -1
+        return takeBytes()
+    }
+
+    // MARK: - Fields
+
+    public mutating func appendNull() {
+        field(length: -1)
+    }
+
+    /// A `uuid`.
+    public mutating func append(_ value: UUID) {
+        field(length: 16)
+        withUnsafeBytes(of: value.uuid) { bytes.append(contentsOf: $0) }
+    }
+
+    /// A `bigint`.
+    public mutating func append(_ value: Int64) {
+        field(length: 8)
+        BinaryArray.append(value, to: &bytes)
+    }
+
+    /// An `integer`.
+    public mutating func append(_ value: Int32) {
+        field(length: 4)
+        BinaryArray.append(value, to: &bytes)
+    }
+
+    /// A `boolean`.
+    public mutating func append(_ value: Bool) {
+        field(length: 1)
+        bytes.append(value ? 1 : 0)
+    }
+
+    /// A `text` (its UTF-8 bytes).
+    public mutating func append(_ value: String) {
+        var value = value
+        value.withUTF8 { utf8 in
+            field(length: utf8.count)
+            bytes.append(contentsOf: utf8)
+        }
+    }
+
+    /// A `bytea`.
+    public mutating func append(bytes value: [UInt8]) {
+        field(length: value.count)
+        bytes.append(contentsOf: value)
+    }
+
+    /// A `timestamptz`, rounded to the microsecond exactly as the text and array forms round it.
+    public mutating func append(_ value: Date) {
+        field(length: 8)
+        BinaryArray.append(TimestampText.microseconds(value) - BinaryArray.postgresEpochMicroseconds, to: &bytes)
+    }
+
+    /// A `numeric` holding an integer: a sign and base-10,000 digits, most significant first,
+    /// with the weight of the first digit and no trailing zero digits (`numeric_recv`).
+    public mutating func append(numeric value: Int128) {
+        var magnitude = value.magnitude
+        var digits: [Int16] = []
+        while magnitude > 0 {
+            digits.append(Int16(magnitude % 10_000))
+            magnitude /= 10_000
+        }
+        let weight = Int16(max(digits.count - 1, 0))
+        digits.reverse()
+        while digits.last == 0 {
+            digits.removeLast()
+        }
+        field(length: 8 + 2 * digits.count)
+        for part in [Int16(digits.count), weight, value < 0 ? Self.numericNegative : 0, 0] + digits {
+            withUnsafeBytes(of: part.bigEndian) { bytes.append(contentsOf: $0) }
+        }
+    }
+
+    static let numericNegative = Int16(bitPattern: 0x4000)
+
+    /// Optional forms: nil is NULL.
+    public mutating func append(_ value: Int32?) {
+        if let value { append(value) } else { appendNull() }
+    }
+
+    public mutating func append(_ value: String?) {
+        if let value { append(value) } else { appendNull() }
+    }
+
+    public mutating func append(_ value: Date?) {
+        if let value { append(value) } else { appendNull() }
+    }
+
+    private mutating func field(length: Int) {
+        precondition(fieldsInRow >= 0 && fieldsInRow < columnCount, "a row holds \(columnCount) fields; call beginRow first")
+        fieldsInRow += 1
+        BinaryArray.append(Int32(length), to: &bytes)
+    }
+}
