@@ -57,6 +57,18 @@ enum TestDatabase {
         }
     }
 
+    /// A fresh connection and a table of `columns` on it for one test; the table is dropped
+    /// afterwards, also when `body` throws.
+    static func withTable<Value>(
+        prefix: String, columns: String, _ body: (PostgresConnection, String) throws -> Value
+    ) throws -> Value {
+        let connection = try connect()
+        let table = uniqueTableName(prefix)
+        try connection.execute("CREATE TABLE \(table) (\(columns))", step: "setup")
+        defer { _ = try? connection.execute("DROP TABLE \(table)", step: "cleanup") }
+        return try body(connection, table)
+    }
+
     static func connect() throws -> PostgresConnection {
         let configuration = try self.configuration()
         return try PostgresConnection(url: configuration.url, configuration: configuration, logger: self.logger)
