@@ -257,25 +257,28 @@ struct GroupCommit {
             throw StoreError(.internalFault, "COPY stored \(copiedTransfers) of \(created.count) transfers")
         }
 
-        // Each entry is chained to its account's previous one (invariant 5) as its chunk is
-        // made, in the engine's order, which is sequence order and so the chain's.
-        let copiedEntries = try Self.copy(
-            engine.entries, columns: 8, into: "entries (\(Self.entryColumns))", step: "write group entries", on: connection
-        ) { row, entry in
-            let previous = state.heads[entry.accountID] ?? Entry.genesisHash
-            let link = SHA256.hash(previous, entry.canonicalBytes)
-            state.heads[entry.accountID] = link
-            row.append(entry.sequence)
-            row.append(entry.accountID)
-            row.append(entry.transferID)
-            row.append(entry.direction.rawValue)
-            row.append(entry.amount)
-            row.append(numeric: entry.balanceAfter)
-            row.append(entry.createdAt)
-            row.append(bytes: link)
-        }
-        guard copiedEntries == engine.entries.count else {
-            throw StoreError(.internalFault, "COPY stored \(copiedEntries) of \(engine.entries.count) entries")
+        // A group of pending transfers alone has no entries to copy.
+        if !engine.entries.isEmpty {
+            // Each entry is chained to its account's previous one (invariant 5) as its chunk is
+            // made, in the engine's order, which is sequence order and so the chain's.
+            let copiedEntries = try Self.copy(
+                engine.entries, columns: 8, into: "entries (\(Self.entryColumns))", step: "write group entries", on: connection
+            ) { row, entry in
+                let previous = state.heads[entry.accountID] ?? Entry.genesisHash
+                let link = SHA256.hash(previous, entry.canonicalBytes)
+                state.heads[entry.accountID] = link
+                row.append(entry.sequence)
+                row.append(entry.accountID)
+                row.append(entry.transferID)
+                row.append(entry.direction.rawValue)
+                row.append(entry.amount)
+                row.append(numeric: entry.balanceAfter)
+                row.append(entry.createdAt)
+                row.append(bytes: link)
+            }
+            guard copiedEntries == engine.entries.count else {
+                throw StoreError(.internalFault, "COPY stored \(copiedEntries) of \(engine.entries.count) entries")
+            }
         }
 
         let rest = [
