@@ -108,23 +108,41 @@ public struct PostgresBinaryCopy: Sendable {
     }
 
     /// A `numeric` holding an integer: a sign and base-10,000 digits, most significant first,
-    /// with the weight of the first digit and no trailing zero digits (`numeric_recv`).
+    /// with the weight of the first digit and no trailing zero digits (`numeric_recv`). The
+    /// digits are worked out in a fixed buffer: this runs for every entry of a copied group.
     public mutating func append(numeric value: Int128) {
-        var magnitude = value.magnitude
-        var digits: [Int16] = []
-        while magnitude > 0 {
-            digits.append(Int16(magnitude % 10_000))
-            magnitude /= 10_000
+        // Int128's magnitude has at most 39 decimal digits: 10 base-10,000 digits.
+        withUnsafeTemporaryAllocation(of: Int16.self, capacity: 10) { digits in
+            var magnitude = value.magnitude
+            var count = 0
+            while magnitude > 0 {
+                digits[count] = Int16(magnitude % 10_000)
+                magnitude /= 10_000
+                count += 1
+            }
+            // digits[0..<count] holds the least significant digit first; the weight counts the
+            // stripped trailing zeros too.
+            let weight = Int16(max(count - 1, 0))
+            var lowest = 0
+            while lowest < count, digits[lowest] == 0 {
+                lowest += 1
+            }
+            let kept = count - lowest
+            field(length: 8 + 2 * kept)
+            appendBigEndian(Int16(kept))
+            appendBigEndian(weight)
+            appendBigEndian(value < 0 ? Self.numericNegative : 0)
+            appendBigEndian(0)  // display scale: an integer
+            var index = count
+            while index > lowest {
+                index -= 1
+                appendBigEndian(digits[index])
+            }
         }
-        let weight = Int16(max(digits.count - 1, 0))
-        digits.reverse()
-        while digits.last == 0 {
-            digits.removeLast()
-        }
-        field(length: 8 + 2 * digits.count)
-        for part in [Int16(digits.count), weight, value < 0 ? Self.numericNegative : 0, 0] + digits {
-            withUnsafeBytes(of: part.bigEndian) { bytes.append(contentsOf: $0) }
-        }
+    }
+
+    private mutating func appendBigEndian(_ value: Int16) {
+        withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }
     }
 
     static let numericNegative = Int16(bitPattern: 0x4000)
