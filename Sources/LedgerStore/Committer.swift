@@ -23,7 +23,7 @@ public final class Committer: Sendable {
         /// Requests in one transaction.
         public var requestsPerTransactionMax = 4_096
         /// Groups that create at least this many transfers store them and their entries with
-        /// binary COPY, which costs the server less per row but takes three more round trips;
+        /// binary COPY, which costs the server less per row but takes four more round trips;
         /// below it the round trips cost more than the rows save.
         public var copyTransfersMin = 128
         public var retry = RetryPolicy.default

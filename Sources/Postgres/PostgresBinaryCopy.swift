@@ -20,14 +20,11 @@ public struct PostgresBinaryCopy: Sendable {
 
     static let signature: [UInt8] = Array("PGCOPY\n".utf8) + [0xFF, 0x0D, 0x0A, 0x00]
 
-    /// - Parameter reservingBytes: room to reserve up front, when the caller can estimate it.
-    public init(columnCount: Int, reservingBytes: Int = 0) {
+    public init(columnCount: Int) {
         precondition((1...Int(Int16.max)).contains(columnCount), "a row holds from 1 to 32767 fields")
         self.columnCount = columnCount
         self.fieldsInRow = columnCount
-        self.bytes = []
-        self.bytes.reserveCapacity(Self.signature.count + 10 + reservingBytes)
-        self.bytes.append(contentsOf: Self.signature)
+        self.bytes = Self.signature
         BinaryArray.append(Int32(0), to: &self.bytes)  // flags: no OIDs
         BinaryArray.append(Int32(0), to: &self.bytes)  // no header extension
     }

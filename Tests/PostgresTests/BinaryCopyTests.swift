@@ -130,4 +130,34 @@ struct BinaryCopyTests {
             #expect(try connection.query("SELECT count(*) FROM \(table)")[0].int(0) == 0)
         }
     }
+
+    @Test("a backend that dies part-way through a streamed COPY fails it with connectionLost; nothing is stored")
+    func backendLostMidCopy() throws {
+        try TestDatabase.withTable(prefix: "bincopylost", columns: "k bigint") { connection, table in
+            let victim = try TestDatabase.connect()
+            let killer = try TestDatabase.connect()
+            var stream = PostgresBinaryCopy(columnCount: 1)
+            var chunks = 0
+            let error = try #require(throws: PostgresError.self) {
+                _ = try victim.copyIn("COPY \(table) FROM STDIN (FORMAT binary)") {
+                    chunks += 1
+                    if chunks == 2 {
+                        // The first chunk is on its way; the session ends before the rest.
+                        _ = try? killer.query("SELECT pg_terminate_backend($1::int)", [PostgresParameter(Int(victim.backendPID))])
+                        try? ConnectionTests.waitUntilGone(victim.backendPID, using: killer)
+                    }
+                    if chunks == 22 { return nil }
+                    if chunks == 21 { return stream.finish() }
+                    for k in 0..<1_000 {
+                        stream.beginRow()
+                        stream.append(Int64(chunks * 1_000 + k))
+                    }
+                    return stream.takeBytes()
+                }
+            }
+            #expect(error.kind == .connectionLost)
+            #expect(victim.isBroken)
+            #expect(try connection.query("SELECT count(*) FROM \(table)")[0].int(0) == 0)
+        }
+    }
 }
